@@ -1,0 +1,719 @@
+"""Harmonising one wave: its export(s) + codebook → canonical respondents and responses, ready for the warehouse.
+
+Steps, each failing with an error that names file, sheet, row and column:
+
+1. every export column is accounted for by the codebook (mapped, ignored, PII, respondent column or reader
+   system column); a column that looks like personal data must be declared ``pii``;
+2. each record's org is identified in the wave's frame by code or name (county context for duplicate names);
+3. status: complete / partial / not started, by the codebook's rule; records not started are dropped;
+4. answers are mapped to canonical option codes: single/scale → one row with the option's ordinal in
+   ``value_num``; multi-select → one row per option the wave asked, ``value_num`` 1 (selected) or 0; text →
+   ``value_text`` with e-mail addresses and phone numbers removed; number → ``value_num``;
+5. **dedupe rule** — at most one respondent per org: a complete submission beats a partial one; among equals the
+   latest ``submitted_at`` wins, then the later row in the file. Superseded submissions are reported in
+   ``ingest_issue`` (kind ``superseded_duplicate``) and kept out of the facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.codebook.pii import scrub_text
+from pipeline.codebook.questionnaire import Question, Questionnaire, load_questionnaire
+from pipeline.codebook.wave import VariableMap, WaveCodebook, header_is_pii
+from pipeline.errors import CodebookError, GeographyError, InputError
+from pipeline.geography import Geography
+from pipeline.readers import read_export
+from pipeline.readers.model import RawExport
+
+RESPONDENT_COLUMNS = [
+    "wave",
+    "respondent_id",
+    "org_code_reported",
+    "org_code",
+    "org_type",
+    "identified_by",
+    "role",
+    "status",
+    "submitted_at",
+    "source_file",
+    "source_sheet",
+    "source_row",
+]
+RESPONSE_COLUMNS = ["wave", "respondent_id", "question_id", "option_code", "value_num", "value_text"]
+ISSUE_COLUMNS = ["wave", "source_file", "source_row", "respondent_id", "org_code", "kind", "detail"]
+MANIFEST_COLUMNS = [
+    "wave",
+    "source_file",
+    "export_file",
+    "format",
+    "encoding",
+    "delimiter",
+    "size_bytes",
+    "sha256",
+    "n_records",
+    "n_not_started",
+    "n_complete",
+    "n_partial",
+    "n_superseded",
+    "n_respondents",
+    "n_responses",
+    "codebook_version",
+    "codebook_sha256",
+    "ingested_at",
+]
+WAVE_QUESTION_COLUMNS = ["wave", "question_id", "source_variables", "option_codes"]
+DIM_WAVE_COLUMNS = [
+    "wave",
+    "title_nb",
+    "title_en",
+    "synthetic",
+    "frame_year",
+    "org_types",
+    "field_start",
+    "field_end",
+    "population_year",
+    "codebook_version",
+    "codebook_sha256",
+    "reader",
+    "notes",
+]
+
+
+@dataclass
+class HarmonisedWave:
+    """Everything one wave contributes to the warehouse (each DataFrame in its table's column order)."""
+
+    wave: str
+    respondents: pd.DataFrame
+    responses: pd.DataFrame
+    issues: pd.DataFrame
+    manifest: pd.DataFrame
+    questions: pd.DataFrame
+    info: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Warehouse table name → rows of this wave."""
+        return {
+            "fact_respondent": self.respondents,
+            "fact_response": self.responses,
+            "ingest_issue": self.issues,
+            "ingest_manifest": self.manifest,
+            "wave_question": self.questions,
+            "dim_wave": self.info,
+        }
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_columns(export: RawExport, codebook: WaveCodebook) -> None:
+    """Every export column is accounted for; every mapped column exists; PII-looking columns are declared."""
+    known = set(codebook.variables) | codebook.ignore | codebook.pii | codebook.respondent.columns
+    if codebook.status.column:
+        known.add(codebook.status.column)
+    for var in export.variables:
+        if var.name in codebook.pii:
+            continue
+        if header_is_pii(var.name) or header_is_pii(var.label):
+            raise InputError(
+                export.path,
+                f"column {var.name!r} holds personal data but is not declared",
+                expected=f"the column listed under 'pii' in {codebook.path.name}",
+                column=var.name,
+            )
+        if var.name not in known and var.type != "system":
+            raise InputError(
+                export.path,
+                f"column {var.name!r} ({var.label or 'no label'}) is not in the codebook of wave {codebook.wave}",
+                expected=f"it mapped under 'variables', listed under 'ignore' or under 'pii' in {codebook.path.name}",
+                column=var.name,
+            )
+    names = set(export.variable_names)
+    for source in [*codebook.variables, *sorted(codebook.respondent.columns)]:
+        if source not in names:
+            raise InputError(
+                export.path,
+                f"codebook of wave {codebook.wave} uses column {source!r}, which this export does not have",
+                expected="one of the export's columns: " + ", ".join(export.variable_names[:40]),
+                column=source,
+            )
+
+
+def _values_of(export: RawExport, column: str | None) -> pd.Series:
+    """record_id → the (first) value of one column."""
+    if not column:
+        return pd.Series(dtype="str")
+    part = export.answers[export.answers["variable"] == column]
+    return part.drop_duplicates("record_id").set_index("record_id")["value"]
+
+
+def _parse_timestamp(values: pd.Series) -> pd.Series:
+    """Submission times as UTC: ISO 8601 first (what readers produce), then day-first formats (31.12.2024 10:00).
+    Times without an offset are Norwegian local time (Europe/Oslo), as the survey tools export them."""
+    text = values.astype("str").str.strip()
+    has_offset = text.str.contains(r"(?:[+-]\d\d:?\d\d|Z)$", regex=True, na=False)
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
+    if has_offset.any():
+        result[has_offset] = pd.to_datetime(text[has_offset], errors="coerce", utc=True, format="ISO8601")
+    naive = ~has_offset & values.notna()
+    if naive.any():
+        local = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
+        rest = local.isna()
+        if rest.any():
+            local[rest] = pd.to_datetime(text[naive][rest], errors="coerce", format="mixed", dayfirst=True)
+        result[naive] = local.dt.tz_localize("Europe/Oslo", ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert(
+            "UTC"
+        )
+    return result
+
+
+class _Locator:
+    """Maps a record id to its file / sheet / row for error messages."""
+
+    def __init__(self, export: RawExport) -> None:
+        self.export = export
+        self.records = export.records.set_index("record_id")
+
+    def error(self, record_id: str, column: str | None, problem: str, expected: str = "", candidates=None):
+        row = self.records.loc[record_id] if record_id in self.records.index else None
+        return InputError(
+            self.export.path if row is None else Path(str(row["source_file"])),
+            problem,
+            expected=expected,
+            sheet=None if row is None or pd.isna(row["source_sheet"]) else str(row["source_sheet"]),
+            row=None if row is None else int(row["source_row"]),
+            column=column,
+            candidates=list(candidates or []),
+        )
+
+
+def identify(export: RawExport, codebook: WaveCodebook, geography: Geography, locate: _Locator) -> pd.DataFrame:
+    """One row per record with an identity: record_id, org_code_reported, org_code, org_type, identified_by.
+
+    Records without any identity and without answers are skipped (not started); a record with answers but no
+    identity, or an identity that cannot be resolved, is an error.
+    """
+    spec = codebook.respondent
+    reported = _values_of(export, spec.identity_column)
+    county = _values_of(export, spec.county_column)
+    org_type_raw = _values_of(export, spec.org_type_column)
+    answered = set(export.answers["record_id"][export.answers["variable"].isin(list(codebook.variables))])
+    rows = []
+    for record_id in export.records["record_id"]:
+        override = spec.overrides.get(str(record_id))
+        if override == "exclude":
+            continue
+        value = reported.get(record_id)
+        if (value is None or pd.isna(value)) and override is None:
+            if record_id in answered:
+                raise locate.error(
+                    record_id,
+                    spec.identity_column,
+                    "answers without a municipality/county authority",
+                    expected=f"a {'code' if spec.identity_by == 'code' else 'name'}, or an entry under "
+                    "respondent.overrides in the codebook",
+                )
+            continue
+        org_type = None
+        if spec.org_type_column:
+            raw_type = org_type_raw.get(record_id)
+            if raw_type is not None and not pd.isna(raw_type):
+                org_type = spec.org_type_values.get(str(raw_type), str(raw_type))
+                if org_type not in ("kommune", "fylkeskommune"):
+                    raise locate.error(
+                        record_id,
+                        spec.org_type_column,
+                        f"org type {raw_type!r} not understood",
+                        expected="a value listed under respondent.org_type.values",
+                    )
+        try:
+            if override is not None:
+                match = geography.by_code(override, org_type)
+                method = "override"
+            elif spec.identity_by == "code":
+                match = geography.by_code(value, org_type)
+                method = match.method
+            else:
+                hint = county.get(record_id)
+                match = geography.by_name(str(value), None if hint is None or pd.isna(hint) else str(hint), org_type)
+                method = match.method
+        except GeographyError as exc:
+            raise locate.error(
+                record_id,
+                spec.identity_column,
+                f"{exc.problem} ({codebook.frame_year} frame)",
+                expected="a municipality or county authority of the frame, or an entry under respondent.overrides",
+                candidates=exc.candidates,
+            ) from exc
+        if match.org_type not in codebook.org_types:
+            raise locate.error(
+                record_id,
+                spec.identity_column,
+                f"{match.org_code} {match.name} is a {match.org_type}, not invited in wave {codebook.wave}",
+                expected="one of the invited org types: " + ", ".join(codebook.org_types),
+            )
+        rows.append((record_id, None if value is None else str(value), match.org_code, match.org_type, method))
+    return pd.DataFrame(rows, columns=["record_id", "org_code_reported", "org_code", "org_type", "identified_by"])
+
+
+def _lookup_for(question: Question, mapping: VariableMap) -> dict[str, str]:
+    """Accepted source text (exact, then case-folded) → option code for a choice question."""
+    lookup: dict[str, str] = {}
+    for opt in question.options:
+        for text in (opt.code, opt.label_nb, opt.label_en):
+            lookup.setdefault(text.casefold().strip(), opt.code)
+    for source, code in mapping.values.items():
+        lookup[source.casefold().strip()] = code
+    return lookup
+
+
+def _expected(question: Question, mapping: VariableMap) -> str:
+    if mapping.values:
+        shown = [f"{k!r}" for k in list(mapping.values)[:12]]
+    else:
+        shown = [f"{o.code!r} ({o.label_nb})" for o in question.options][:12]
+    return f"one of the codes of question {question.id}: " + ", ".join(shown)
+
+
+@dataclass
+class _Mapped:
+    singles: list[pd.DataFrame]
+    selections: list[pd.DataFrame]  # record_id, question_id, option_code, selected (0/1)
+    texts: list[pd.DataFrame]
+    numbers: list[pd.DataFrame]
+    domains: dict[str, list[str]]
+    n_scrubbed: int = 0
+
+
+def map_answers(
+    export: RawExport, codebook: WaveCodebook, questionnaire: Questionnaire, locate: _Locator, keep: set[str]
+) -> _Mapped:
+    """Answers of the records in ``keep`` turned into canonical codes (see module docstring, step 4)."""
+    answers = export.answers[export.answers["record_id"].isin(keep)]
+    by_variable = {name: part for name, part in answers.groupby("variable", sort=False)}
+    out = _Mapped([], [], [], [], {})
+    for source, mapping in codebook.variables.items():
+        question = questionnaire[mapping.question]
+        part = by_variable.get(source)
+        domain = out.domains.setdefault(question.id, [])
+        if question.type == "multiple":
+            if mapping.option is not None:
+                wanted = [mapping.option]
+            elif mapping.values:
+                wanted = list(dict.fromkeys(mapping.values.values()))
+            else:
+                wanted = list(question.option_codes)
+            if mapping.other:
+                wanted.append(mapping.other_option)
+            domain.extend(c for c in wanted if c not in domain)
+        if part is None or part.empty:
+            continue
+        values = part["value"].astype("str").str.strip()
+        if question.type in ("single", "scale"):
+            lookup = _lookup_for(question, mapping)
+            codes = values.str.casefold().map(lookup)
+            bad = codes.isna()
+            if bad.any():
+                i = bad.idxmax()
+                raise locate.error(
+                    part.at[i, "record_id"],
+                    source,
+                    f"value {values[i]!r} is not a code of question {question.id}",
+                    expected=_expected(question, mapping),
+                )
+            out.singles.append(
+                pd.DataFrame({"record_id": part["record_id"], "question_id": question.id, "option_code": codes})
+            )
+        elif question.type == "multiple" and mapping.option is not None:
+            selected = values.isin(mapping.selected)
+            unselected = values.isin(mapping.unselected)
+            bad = ~(selected | unselected)
+            if bad.any():
+                i = bad.idxmax()
+                raise locate.error(
+                    part.at[i, "record_id"],
+                    source,
+                    f"value {values[i]!r} in a 0/1 column of multi-select {question.id}",
+                    expected=f"{'/'.join(mapping.selected)} (selected) or "
+                    f"{'/'.join(mapping.unselected)} (not selected)",
+                )
+            out.selections.append(
+                pd.DataFrame(
+                    {
+                        "record_id": part["record_id"],
+                        "question_id": question.id,
+                        "option_code": mapping.option,
+                        "selected": selected.astype(int),
+                    }
+                )
+            )
+        elif question.type == "multiple":
+            items = values.str.split(mapping.split or ";", regex=False).explode().str.strip()
+            items = items[items.notna() & (items != "")]
+            lookup = _lookup_for(question, mapping)
+            codes = items.str.casefold().map(lookup)
+            unknown = codes.isna()
+            record_of = part["record_id"]
+            if unknown.any() and not mapping.other:
+                i = unknown.idxmax()
+                raise locate.error(
+                    record_of[i],
+                    source,
+                    f"item {items[unknown].iloc[0]!r} is not an option of multi-select {question.id}",
+                    expected=_expected(question, mapping),
+                )
+            if unknown.any():
+                other_text = items[unknown].groupby(level=0).agg("; ".join)
+                out.texts.append(
+                    pd.DataFrame(
+                        {"record_id": record_of[other_text.index], "question_id": mapping.other, "text": other_text}
+                    )
+                )
+                codes = codes.where(~unknown, mapping.other_option)
+            answered_records = record_of.drop_duplicates()
+            chosen = pd.DataFrame({"record_id": record_of[codes.index], "option_code": codes.to_numpy()})
+            out.selections.append(chosen.assign(question_id=question.id, selected=1))
+            # Records that answered this cell get an explicit 0 for every option of the wave's domain (added later).
+            out.selections.append(
+                pd.DataFrame(
+                    {"record_id": answered_records, "question_id": question.id, "option_code": None, "selected": 0}
+                )
+            )
+        elif question.type == "text":
+            out.texts.append(pd.DataFrame({"record_id": part["record_id"], "question_id": question.id, "text": values}))
+        elif question.type == "number":
+            numbers = pd.to_numeric(values.str.replace(",", ".", regex=False).str.replace(" ", ""), errors="coerce")
+            bad = numbers.isna()
+            if bad.any():
+                i = bad.idxmax()
+                raise locate.error(
+                    part.at[i, "record_id"], source, f"value {values[i]!r} is not a number", expected="a number"
+                )
+            out.numbers.append(
+                pd.DataFrame({"record_id": part["record_id"], "question_id": question.id, "num": numbers})
+            )
+    return out
+
+
+def _status(export: RawExport, codebook: WaveCodebook, mapped_any: pd.Series, locate: _Locator) -> pd.Series:
+    """record_id → complete | partial | not_started, by the codebook's rule."""
+    records = export.records.set_index("record_id")
+    rule = codebook.status
+    if rule.rule == "reader":
+        hint = records["status_hint"].astype("object")
+        answered = mapped_any.reindex(records.index, fill_value=False)
+        status = hint.where(hint.notna(), other=None)
+        status = status.where(status.notna(), answered.map({True: "complete", False: "not_started"}))
+        return status.astype("str")
+    if rule.rule == "column":
+        values = _values_of(export, rule.column).reindex(records.index)
+        status = pd.Series("not_started", index=records.index, dtype="str")
+        status[values.isin(rule.complete)] = "complete"
+        status[values.isin(rule.partial)] = "partial"
+        unknown = values.notna() & ~values.isin(rule.complete + rule.partial)
+        if unknown.any():
+            rid = unknown.idxmax()
+            raise locate.error(
+                rid,
+                rule.column,
+                f"status value {values[rid]!r} not understood",
+                expected="one of " + ", ".join(rule.complete + rule.partial),
+            )
+        return status
+    # rule == "required": complete when at least min_answered … all required questions answered.
+    required_sources = [s for s, m in codebook.variables.items() if m.question in rule.questions]
+    ans = export.answers[export.answers["variable"].isin(required_sources)]
+    question_of = {s: codebook.variables[s].question for s in required_sources}
+    n_required = ans.assign(q=ans["variable"].map(question_of)).groupby("record_id")["q"].nunique()
+    n_required = n_required.reindex(records.index, fill_value=0)
+    answered = mapped_any.reindex(records.index, fill_value=False)
+    status = pd.Series("not_started", index=records.index, dtype="str")
+    status[answered] = "partial"
+    status[n_required >= len(set(rule.questions))] = "complete"
+    return status
+
+
+def _responses(
+    mapped: _Mapped, questionnaire: Questionnaire, respondent_of: dict[str, str]
+) -> tuple[pd.DataFrame, int]:
+    """fact_response rows (without wave) from mapped answers; and the number of PII strings removed."""
+    frames = []
+    if mapped.singles:
+        singles = pd.concat(mapped.singles, ignore_index=True)
+        ordinal = {(q.id, o.code): o.ordinal for q in questionnaire.questions.values() for o in q.options}
+        singles["value_num"] = [
+            ordinal.get(k) for k in zip(singles["question_id"], singles["option_code"], strict=True)
+        ]
+        singles["value_text"] = None
+        frames.append(singles)
+    if mapped.selections:
+        sel = pd.concat(mapped.selections, ignore_index=True)
+        answered = sel[["record_id", "question_id"]].drop_duplicates()
+        domain = pd.DataFrame(
+            [(q, code) for q, codes in mapped.domains.items() for code in codes], columns=["question_id", "option_code"]
+        )
+        grid = answered.merge(domain, on="question_id")
+        chosen = (
+            sel[sel["selected"] == 1]
+            .groupby(["record_id", "question_id", "option_code"], as_index=False)["selected"]
+            .max()
+        )
+        grid = grid.merge(chosen, on=["record_id", "question_id", "option_code"], how="left")
+        grid["value_num"] = grid["selected"].fillna(0).astype(float)
+        grid["value_text"] = None
+        frames.append(grid.drop(columns="selected"))
+    n_scrubbed = 0
+    if mapped.texts:
+        texts = pd.concat(mapped.texts, ignore_index=True)
+        texts = texts.groupby(["record_id", "question_id"], as_index=False, sort=False)["text"].agg("; ".join)
+        cleaned = [scrub_text(t) for t in texts["text"]]
+        n_scrubbed = sum(n for _, n in cleaned)
+        frames.append(
+            texts.assign(option_code=None, value_num=None, value_text=[t for t, _ in cleaned]).drop(columns="text")
+        )
+    if mapped.numbers:
+        numbers = pd.concat(mapped.numbers, ignore_index=True)
+        frames.append(numbers.rename(columns={"num": "value_num"}).assign(option_code=None, value_text=None))
+    if not frames:
+        return pd.DataFrame(columns=["respondent_id", *RESPONSE_COLUMNS[2:]]), 0
+    result = pd.concat([f[["record_id", "question_id", "option_code", "value_num", "value_text"]] for f in frames])
+    result = result[result["record_id"].isin(respondent_of)]
+    result.insert(0, "respondent_id", result.pop("record_id").map(respondent_of))
+    result["value_num"] = result["value_num"].astype("float64")
+    result["option_code"] = result["option_code"].astype("str")
+    result["value_text"] = result["value_text"].astype("str")
+    order = {q: i for i, q in enumerate(questionnaire.questions)}
+    result = result.assign(_q=result["question_id"].map(order)).sort_values(
+        ["respondent_id", "_q", "option_code"], kind="stable"
+    )
+    return result.drop(columns="_q").reset_index(drop=True), n_scrubbed
+
+
+def _dedupe(candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One respondent per org (complete > partial, then latest submitted_at, then last row): (kept, superseded)."""
+    ranked = candidates.assign(
+        _complete=(candidates["status"] == "complete").astype(int),
+        _time=candidates["submitted_at"].fillna(pd.Timestamp.min.tz_localize("UTC")),
+    ).sort_values(["org_type", "org_code", "_complete", "_time", "source_file", "source_row"], ascending=False)
+    first = ~ranked.duplicated(["org_type", "org_code"], keep="first")
+    kept = ranked[first].drop(columns=["_complete", "_time"])
+    superseded = ranked[~first].drop(columns=["_complete", "_time"])
+    winner = kept.set_index(["org_type", "org_code"])["respondent_id"]
+    superseded = superseded.assign(
+        superseded_by=[winner[(t, c)] for t, c in zip(superseded["org_type"], superseded["org_code"], strict=True)]
+    )
+    return kept.sort_values(["source_file", "source_row"]), superseded
+
+
+def harmonise_export(
+    export: RawExport, codebook: WaveCodebook, questionnaire: Questionnaire, geography: Geography, prefix: str = ""
+) -> tuple[pd.DataFrame, pd.DataFrame, _Mapped, dict[str, int]]:
+    """One export's candidate respondents (before dedupe), its mapped answers and its counts."""
+    check_columns(export, codebook)
+    locate = _Locator(export)
+    ids = identify(export, codebook, geography, locate)
+    mapped_sources = list(codebook.variables)
+    mapped_any = pd.Series(
+        True, index=pd.Index(export.answers["record_id"][export.answers["variable"].isin(mapped_sources)].unique())
+    )
+    status = _status(export, codebook, mapped_any, locate)
+    records = export.records.set_index("record_id")
+    submitted = records["submitted_at"]
+    if codebook.respondent.submitted_at_column:
+        submitted = _parse_timestamp(_values_of(export, codebook.respondent.submitted_at_column)).reindex(records.index)
+    source_ids = records.index.to_series()
+    if codebook.respondent.id_column:
+        own = _values_of(export, codebook.respondent.id_column)
+        source_ids = own.reindex(records.index).fillna(source_ids)
+    ids = ids.assign(status=ids["record_id"].map(status))
+    n_not_started = int((status == "not_started").sum())
+    ids = ids[ids["status"] != "not_started"]
+    candidates = pd.DataFrame(
+        {
+            "record_id": ids["record_id"].to_numpy(),
+            "respondent_id": [prefix + str(source_ids[r]) for r in ids["record_id"]],
+            "org_code_reported": ids["org_code_reported"].to_numpy(),
+            "org_code": ids["org_code"].to_numpy(),
+            "org_type": ids["org_type"].to_numpy(),
+            "identified_by": ids["identified_by"].to_numpy(),
+            "status": ids["status"].to_numpy(),
+            "submitted_at": pd.to_datetime(submitted.reindex(ids["record_id"]).to_numpy(), utc=True),
+            "source_file": [str(records.at[r, "source_file"]) for r in ids["record_id"]],
+            "source_sheet": [records.at[r, "source_sheet"] for r in ids["record_id"]],
+            "source_row": [int(records.at[r, "source_row"]) for r in ids["record_id"]],
+        }
+    )
+    if candidates["respondent_id"].duplicated().any():
+        dup = candidates.loc[candidates["respondent_id"].duplicated(), "record_id"].iloc[0]
+        raise locate.error(dup, codebook.respondent.id_column, "respondent id occurs twice", expected="unique ids")
+    mapped = map_answers(export, codebook, questionnaire, locate, set(candidates["record_id"]))
+    counts = {"n_records": export.n_records, "n_not_started": n_not_started}
+    return candidates, pd.DataFrame(), mapped, counts
+
+
+def harmonise_wave(
+    codebook: WaveCodebook,
+    questionnaire: Questionnaire | None = None,
+    exports: list[RawExport] | None = None,
+    now: dt.datetime | None = None,
+) -> HarmonisedWave:
+    """Read (unless ``exports`` are given) and harmonise every export of a wave."""
+    q = questionnaire or load_questionnaire()
+    geography = Geography(codebook.frame_year)
+    if exports is None:
+        reader = None if codebook.reader == "auto" else codebook.reader
+        exports = [read_export(path, reader) for path in codebook.export_files()]
+    if not exports:
+        raise CodebookError(codebook.wave, "no export files", file=codebook.path)
+    now = now or dt.datetime.now(dt.UTC)
+    all_candidates, all_responses, issue_rows, manifest_rows = [], [], [], []
+    scrubbed = 0
+    domains: dict[str, list[str]] = {}
+    for export in exports:
+        prefix = f"{export.path.stem}#" if len(exports) > 1 else ""
+        candidates, _, mapped, counts = harmonise_export(export, codebook, q, geography, prefix)
+        respondent_of = dict(zip(candidates["record_id"], candidates["respondent_id"], strict=True))
+        responses, n_scrubbed = _responses(mapped, q, respondent_of)
+        scrubbed += n_scrubbed
+        for question_id, codes in mapped.domains.items():
+            domains.setdefault(question_id, [])
+            domains[question_id].extend(c for c in codes if c not in domains[question_id])
+        all_candidates.append(candidates)
+        all_responses.append(responses)
+        files = export.files or [export.path]
+        for i, path in enumerate(files):
+            manifest_rows.append(
+                {
+                    "wave": codebook.wave,
+                    "source_file": _relative(path, codebook.folder),
+                    "export_file": _relative(export.path, codebook.folder),
+                    "format": export.format,
+                    "encoding": export.encoding,
+                    "delimiter": export.delimiter,
+                    "size_bytes": path.stat().st_size,
+                    "sha256": sha256_file(path),
+                    **({k: None for k in counts} if i else counts),
+                    "_export": str(export.path) if i == 0 else None,
+                }
+            )
+    candidates = pd.concat(all_candidates, ignore_index=True)
+    kept, superseded = _dedupe(candidates)
+    responses = pd.concat(all_responses, ignore_index=True)
+    responses = responses[responses["respondent_id"].isin(set(kept["respondent_id"]))]
+    for row in superseded.itertuples(index=False):
+        issue_rows.append(
+            (
+                row.source_file,
+                row.source_row,
+                row.respondent_id,
+                row.org_code,
+                "superseded_duplicate",
+                f"another submission for {row.org_code} ({row.status}) superseded by {row.superseded_by}: "
+                "a complete submission beats a partial one, then the latest submission wins",
+            )
+        )
+    for row in kept[kept["identified_by"] == "code_crosswalk"].itertuples(index=False):
+        issue_rows.append(
+            (
+                row.source_file,
+                row.source_row,
+                row.respondent_id,
+                row.org_code,
+                "old_code_mapped",
+                f"reported code {row.org_code_reported} carried forward through the reform crosswalk to {row.org_code}",
+            )
+        )
+    if scrubbed:
+        issue_rows.append((None, None, None, None, "pii_removed_from_text", f"{scrubbed} e-mail/phone/IP strings"))
+    role = responses[responses["question_id"] == "respondent_role"].set_index("respondent_id")["option_code"]
+    respondents = kept.assign(wave=codebook.wave, role=kept["respondent_id"].map(role))[RESPONDENT_COLUMNS]
+    responses = responses.assign(wave=codebook.wave)[RESPONSE_COLUMNS].reset_index(drop=True)
+    issues = pd.DataFrame(issue_rows, columns=ISSUE_COLUMNS[1:]).assign(wave=codebook.wave)[ISSUE_COLUMNS]
+    issues["source_row"] = issues["source_row"].astype("Int64")
+    manifest = _manifest(manifest_rows, kept, superseded, responses, codebook, now)
+    questions = pd.DataFrame(
+        [
+            (
+                codebook.wave,
+                question_id,
+                ";".join(s for s, m in codebook.variables.items() if question_id in (m.question, m.other)),
+                ";".join(domains.get(question_id, [])) or None,
+            )
+            for question_id in codebook.questions()
+        ],
+        columns=WAVE_QUESTION_COLUMNS,
+    )
+    info = pd.DataFrame(
+        [
+            {
+                "wave": codebook.wave,
+                "title_nb": codebook.title_nb,
+                "title_en": codebook.title_en,
+                "synthetic": codebook.synthetic,
+                "frame_year": codebook.frame_year,
+                "org_types": ";".join(codebook.org_types),
+                "field_start": codebook.field_start,
+                "field_end": codebook.field_end,
+                "population_year": codebook.population_year,
+                "codebook_version": codebook.codebook_version,
+                "codebook_sha256": codebook.sha256,
+                "reader": ";".join(sorted({e.format for e in exports})),
+                "notes": codebook.notes,
+            }
+        ],
+        columns=DIM_WAVE_COLUMNS,
+    )
+    return HarmonisedWave(
+        codebook.wave, respondents.reset_index(drop=True), responses, issues, manifest, questions, info
+    )
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(folder.resolve()))
+    except ValueError:
+        return Path(path).name
+
+
+def _manifest(rows, kept, superseded, responses, codebook: WaveCodebook, now: dt.datetime) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    prefix_of = frame["_export"]
+    for col in ("n_complete", "n_partial", "n_superseded"):
+        frame[col] = None
+    for i, export_path in prefix_of.items():
+        if export_path is None:
+            continue
+        name = Path(export_path).name
+        mine = kept["source_file"] == name
+        frame.at[i, "n_complete"] = int((kept.loc[mine, "status"] == "complete").sum())
+        frame.at[i, "n_partial"] = int((kept.loc[mine, "status"] == "partial").sum())
+        frame.at[i, "n_superseded"] = int((superseded["source_file"] == name).sum())
+        frame.at[i, "n_respondents"] = int(mine.sum())
+        ids = set(kept.loc[mine, "respondent_id"])
+        frame.at[i, "n_responses"] = int(responses["respondent_id"].isin(ids).sum())
+    frame["codebook_version"] = codebook.codebook_version
+    frame["codebook_sha256"] = codebook.sha256
+    frame["ingested_at"] = pd.Timestamp(now)
+    for col in (
+        "n_records",
+        "n_not_started",
+        "n_complete",
+        "n_partial",
+        "n_superseded",
+        "n_respondents",
+        "n_responses",
+    ):
+        frame[col] = frame[col].astype("Int64")
+    return frame[MANIFEST_COLUMNS]

@@ -1,0 +1,217 @@
+"""Findings assets: analysis_respondents (weights, items), then one asset per findings table, with blocking checks."""
+
+from collections.abc import Callable
+
+import dagster as dg
+import pandas as pd
+
+from pipeline.defs.metadata import table_metadata
+from pipeline.defs.resources import WarehouseResource
+from pipeline.findings import analysis as analysis_mod
+from pipeline.findings import checks, tables, trends
+from pipeline.findings.config import load_config
+from pipeline.report.markdown import markdown_table
+from pipeline.warehouse import replace_tables
+from pipeline.warehouse.checks import CheckOutcome
+
+AUTOMATION = dg.AutomationCondition.eager()
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "analysis_respondents",
+            description="One row per complete respondent (org) and wave: frame attributes, post-stratum, N_h, n_h, "
+            "weight (N_h/n_h), weight_inhabitants, population and one 0/1 or score column per finding item — the "
+            "flat file to re-run every estimate in R/Stata/SPSS. Also writes dim_item (item catalogue), "
+            "weighting_strata (every frame org with its stratum and response status) and weighting_collapse_steps.",
+            group_name="findings",
+            kinds={"duckdb"},
+            deps=["fact_respondent", "fact_response", "dim_org"],
+            automation_condition=AUTOMATION,
+        )
+    ],
+    pool="warehouse",
+    name="analysis_respondents_asset",
+)
+def analysis_respondents(warehouse: WarehouseResource):
+    config = load_config()
+    with warehouse.connection() as con:
+        built = analysis_mod.build_analysis(analysis_mod.load_inputs(con), config)
+        replace_tables(
+            con,
+            {
+                "analysis_respondents": built.respondents,
+                "dim_item": built.catalogue,
+                "weighting_strata": built.frames,
+                "weighting_collapse_steps": built.collapse_steps,
+            },
+        )
+    data = built.respondents
+    per_wave = (
+        data.groupby(["wave", "org_type"])
+        .agg(respondents=("org_code", "size"), weight_sum=("weight", "sum"))
+        .reset_index()
+    )
+    yield dg.MaterializeResult(
+        asset_key="analysis_respondents",
+        metadata={
+            **table_metadata(data[data.columns[:20]], preview=per_wave),
+            "dagster/row_count": dg.MetadataValue.int(len(data)),
+            "columns": len(data.columns),
+            "strata collapsed": len(built.collapse_steps),
+        },
+    )
+
+
+FINDINGS = {
+    "finding_response_rates": (
+        "Response rates per wave and org type: invited N, complete, partial, complete/N and (complete+partial)/N, by "
+        "total, size class, centrality, merged_2020, county and post-stratum (census counts, no sampling error).",
+        lambda a, i, c: tables.finding_response_rates(a, c),
+    ),
+    "finding_barriers": (
+        "Share naming each barrier, the largest barrier, the 'I hvilken grad' grid (top-two share and mean score), "
+        "by breakdown, for shares of organisations and of inhabitants, with logit CIs; county authorities vs "
+        "municipalities as differences.",
+        lambda a, i, c: tables.finding_barriers(a, c),
+    ),
+    "org_maturity": (
+        "One row per responding org and wave: maturity stage 0–4 (configurable stage model) and the criteria that "
+        "put it there.",
+        lambda a, i, c: tables.org_maturity(a, c),
+    ),
+    "finding_maturity": (
+        "Maturity stage distribution, share at stage ≥ 3 and the answers behind it (SDGs in plans, decision, "
+        "indicators, political anchoring), by breakdown, with differences between groups (size, centrality, "
+        "merged_2020, network) and their CIs.",
+        lambda a, i, c: tables.finding_maturity(a, c),
+    ),
+    "finding_goal_coverage": (
+        "For each of the 17 SDGs: share prioritising it and share covering it in the samfunnsdel, by breakdown "
+        "including county (goal × county).",
+        lambda a, i, c: tables.finding_goal_coverage(a, c),
+    ),
+    "finding_context": (
+        "Respondent roles, networks, partnerships, leave no one behind and Covid-19 effect, by breakdown.",
+        lambda a, i, c: tables.finding_context(a, c),
+    ),
+    "finding_trends": (
+        "Change between waves for items both waves asked, on the 2024 geography: all respondents (independent "
+        "waves) and the panel of orgs answering both (paired differences), with CIs.",
+        lambda a, i, c: trends.finding_trends(a, i, c),
+    ),
+}
+
+
+def _headline(rows: pd.DataFrame) -> pd.DataFrame:
+    """Preview rows: totals, share of organisations, first wave/org type rows."""
+    if "breakdown" not in rows:
+        return rows.head(15)
+    head = rows[(rows["breakdown"].isin(["total", "org_type"])) & (rows.get("estimand", "orgs") == "orgs")]
+    cols = [
+        c
+        for c in (
+            "wave",
+            "org_type",
+            "item",
+            "estimate",
+            "ci_low",
+            "ci_high",
+            "n_respondents",
+            "n_population",
+            "suppressed",
+        )
+        if c in head
+    ]
+    return head[cols].head(20)
+
+
+def _finding_asset(name: str, description: str, compute: Callable) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=name,
+        description=description,
+        group_name="findings",
+        kinds={"duckdb"},
+        deps=["analysis_respondents", "dim_item"] + (["fact_respondent"] if name == "finding_trends" else []),
+        pool="warehouse",
+        automation_condition=AUTOMATION,
+    )
+    def _asset(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        config = load_config()
+        with warehouse.connection() as con:
+            analysis = analysis_mod.load_analysis(con)
+            inputs = analysis_mod.load_inputs(con) if name == "finding_trends" else None
+            rows = compute(analysis, inputs, config)
+            replace_tables(con, {name: rows})
+        meta = table_metadata(rows, preview=_headline(rows), rows=20)
+        if "suppressed" in rows:
+            meta["suppressed cells"] = int(rows["suppressed"].sum())
+        return dg.MaterializeResult(metadata=meta)
+
+    return _asset
+
+
+finding_assets = [_finding_asset(name, text, fn) for name, (text, fn) in FINDINGS.items()]
+
+
+def _result(outcome: CheckOutcome) -> dg.AssetCheckResult:
+    metadata = {"description": outcome.description, **outcome.metadata}
+    if not outcome.offending.empty:
+        metadata["offending rows"] = dg.MetadataValue.md(markdown_table(outcome.offending, max_rows=25))
+    return dg.AssetCheckResult(passed=bool(outcome.passed), metadata=metadata)
+
+
+@dg.asset_check(
+    asset="analysis_respondents",
+    blocking=True,
+    pool="warehouse",
+    description="Weighted respondents of every post-stratum add up to its frame count N_h.",
+)
+def weights_reproduce_totals(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connection(read_only=True) as con:
+        frames = con.execute("SELECT wave, org_type, stratum, status, weight FROM weighting_strata").df()
+    return _result(checks.weights_reproduce_totals(frames))
+
+
+def _table_checks(name: str) -> list:
+    def read(warehouse: WarehouseResource) -> pd.DataFrame:
+        with warehouse.connection(read_only=True) as con:
+            return con.execute(f"SELECT * FROM {name}").df()
+
+    @dg.asset_check(
+        asset=name,
+        name="estimates_in_range",
+        blocking=True,
+        pool="warehouse",
+        description="Proportions and their CIs lie in [0, 1], differences of shares in [-1, 1].",
+    )
+    def in_range(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        return _result(checks.estimates_in_unit_interval(read(warehouse)))
+
+    @dg.asset_check(
+        asset=name,
+        name="intervals_contain_estimates",
+        blocking=True,
+        pool="warehouse",
+        description="Every confidence interval contains its estimate.",
+    )
+    def contain(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        return _result(checks.intervals_contain_estimates(read(warehouse)))
+
+    @dg.asset_check(
+        asset=name,
+        name="suppressed_cells_empty",
+        blocking=True,
+        pool="warehouse",
+        description="Suppressed cells carry no value; no published cell rests on fewer than min_n respondents.",
+    )
+    def suppressed(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        return _result(checks.suppressed_cells_are_empty(read(warehouse), load_config().min_n))
+
+    return [in_range, contain, suppressed]
+
+
+finding_checks = [weights_reproduce_totals] + [
+    check for name in FINDINGS if name != "org_maturity" for check in _table_checks(name)
+]

@@ -1,0 +1,73 @@
+"""Materialise everything through Dagster, in this process, recording runs in the project's instance.
+
+Used by ``ks-sdg materialize`` (``make run``): reference tables, then each wave partition, then everything
+downstream (findings, deliverables). Each step is a Dagster run visible in the UI's run history.
+"""
+
+import time
+from dataclasses import dataclass
+
+import dagster as dg
+
+from pipeline.defs.partitions import codebook_paths, wave_partitions
+
+
+@dataclass
+class RunSummary:
+    job: str
+    partition: str | None
+    success: bool
+    seconds: float
+    run_id: str
+    error: str | None = None
+
+
+def register_wave_partitions(instance: dg.DagsterInstance, waves: list[str]) -> list[str]:
+    """Add dynamic partitions for waves the instance does not know yet; return the ones added."""
+    known = set(instance.get_dynamic_partitions(wave_partitions.name))
+    new = [w for w in waves if w not in known]
+    if new:
+        instance.add_dynamic_partitions(wave_partitions.name, new)
+    return new
+
+
+def _run(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, partition: str | None = None) -> RunSummary:
+    start = time.perf_counter()
+    result = defs.resolve_job_def(job).execute_in_process(
+        instance=instance,
+        partition_key=partition,
+        raise_on_error=False,
+        tags={"ks-sdg/trigger": "cli"},
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
+    error = None
+    if not result.success:
+        messages: list[str] = []
+        for event in result.all_events:
+            if not event.is_failure:
+                continue
+            err = getattr(event.event_specific_data, "error", None)
+            text = (err.message if err else event.message or "").strip().splitlines()
+            line = f"{event.step_key or 'run'}: {' '.join(text[:3])}"
+            if line not in messages:
+                messages.append(line)
+        error = "\n     ".join(messages) or "run failed"
+    return RunSummary(job, partition, result.success, time.perf_counter() - start, result.run_id, error)
+
+
+def materialize_all(
+    defs: dg.Definitions, instance: dg.DagsterInstance, waves: list[str] | None = None, downstream: bool = True
+) -> list[RunSummary]:
+    """Reference tables, every (or the given) wave, then the downstream job when defined."""
+    found = sorted(codebook_paths())
+    chosen = found if waves is None else [w for w in found if w in waves]
+    missing = sorted(set(waves or []) - set(found))
+    if missing:
+        raise ValueError(f"no codebook for wave(s) {missing}; found: {found}")
+    register_wave_partitions(instance, found)
+    summaries = [_run(defs, "reference_job", instance)]
+    for wave in chosen:
+        summaries.append(_run(defs, "ingest_job", instance, wave))
+    if downstream and any(j.name == "downstream_job" for j in defs.jobs or []):
+        summaries.append(_run(defs, "downstream_job", instance))
+    return summaries

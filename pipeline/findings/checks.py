@@ -1,0 +1,67 @@
+"""Integrity checks on findings tables (pure; Dagster runs them as blocking asset checks)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.warehouse.checks import CheckOutcome
+
+TOLERANCE = 1e-9
+
+
+def weights_reproduce_totals(frames: pd.DataFrame) -> CheckOutcome:
+    """For every wave × org type × stratum, the respondents' weights add up to the stratum's frame count N_h."""
+    resp = frames[frames["status"] == "complete"]
+    sums = resp.groupby(["wave", "org_type", "stratum"])["weight"].sum()
+    frame_n = frames.groupby(["wave", "org_type", "stratum"]).size()
+    table = pd.DataFrame({"weighted": sums, "N_h": frame_n}).reset_index()
+    table["weighted"] = table["weighted"].fillna(0.0)
+    bad = table[(table["weighted"] - table["N_h"]).abs() > TOLERANCE * np.maximum(1, table["N_h"])]
+    return CheckOutcome(
+        bad.empty, f"{len(table)} strata, {len(bad)} whose weights do not add up to N_h", bad, {"strata": len(table)}
+    )
+
+
+def estimates_in_unit_interval(rows: pd.DataFrame) -> CheckOutcome:
+    """Proportions and their intervals lie in [0, 1]; differences in [-1, 1] (mean scores are not bounded here)."""
+    prop = rows[rows["measure"] == "proportion"]
+    diff = rows[(rows["measure"] == "difference") & rows["item"].map(_is_share)]
+    bad_prop = prop[[_outside(r, 0.0, 1.0) for r in prop[["estimate", "ci_low", "ci_high"]].itertuples(index=False)]]
+    bad_diff = diff[[_outside(r, -1.0, 1.0) for r in diff[["estimate", "ci_low", "ci_high"]].itertuples(index=False)]]
+    bad = pd.concat([bad_prop, bad_diff])
+    return CheckOutcome(bad.empty, f"{len(bad)} of {len(prop) + len(diff)} shares outside their range", bad)
+
+
+def _is_share(item: str) -> bool:
+    return not str(item).endswith("_score")
+
+
+def _outside(row, low: float, high: float) -> bool:
+    values = [v for v in row if pd.notna(v)]
+    return any(v < low - TOLERANCE or v > high + TOLERANCE for v in values)
+
+
+def intervals_contain_estimates(rows: pd.DataFrame) -> CheckOutcome:
+    """Every interval contains its estimate (ci_low ≤ estimate ≤ ci_high)."""
+    with_ci = rows.dropna(subset=["estimate", "ci_low", "ci_high"])
+    bad = with_ci[
+        (with_ci["ci_low"] > with_ci["estimate"] + TOLERANCE) | (with_ci["ci_high"] < with_ci["estimate"] - TOLERANCE)
+    ]
+    return CheckOutcome(bad.empty, f"{len(bad)} of {len(with_ci)} intervals exclude their estimate", bad)
+
+
+def suppressed_cells_are_empty(rows: pd.DataFrame, min_n: int) -> CheckOutcome:
+    """Suppressed cells carry no estimate, SE or interval, and no published cell rests on fewer than min_n
+    respondents (response-rate tables are census counts and exempt)."""
+    value_cols = [c for c in ("estimate", "se", "ci_low", "ci_high", "estimate_from", "estimate_to") if c in rows]
+    leaking = rows[rows["suppressed"] & rows[value_cols].notna().any(axis=1)]
+    census = rows["item"].astype(str).str.startswith("response_rate")
+    small = rows[~rows["suppressed"] & (rows["n_respondents"] < min_n) & (rows["measure"] != "difference") & ~census]
+    bad = pd.concat([leaking, small])
+    return CheckOutcome(
+        bad.empty,
+        f"{len(leaking)} suppressed cells with values, {len(small)} published cells below n = {min_n}",
+        bad,
+        {"suppressed": int(rows["suppressed"].sum())},
+    )

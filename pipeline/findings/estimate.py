@@ -1,0 +1,272 @@
+"""The estimation engine behind every findings table: items × breakdown groups for one wave and org type.
+
+Estimands:
+
+* ``orgs`` — share (or mean score) of organisations: the design's weights w = N_h / n_h;
+* ``inhabitants`` — share of inhabitants: the ratio Σ w·pop·y / Σ w·pop (R ``svyratio``), i.e. each org counts
+  with its population.
+
+Proportions get R ``svyciprop`` logit intervals (t quantile with the domain's design degrees of freedom; the
+Korn–Graubard rule at 0 and 1), mean scores and differences Wald intervals. Cells with fewer than ``min_n``
+unweighted respondents are flagged ``suppressed`` and carry no estimate, SE or interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.findings.config import FindingsConfig
+from pipeline.geography import SIZE_CLASS_LABELS
+from pipeline.survey import differences, proportions, ratios, svydesign
+from pipeline.survey.design import SurveyDesign
+
+LAYOUT = [
+    "wave",
+    "org_type",
+    "estimand",
+    "breakdown",
+    "grp",
+    "grp_label_nb",
+    "grp_label_en",
+    "item",
+    "measure",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "n_respondents",
+    "n_population",
+    "suppressed",
+]
+ESTIMANDS = ("orgs", "inhabitants")
+BOOL_LABELS = {
+    "merged_2020": {True: ("Sammenslått 2020", "Merged 2020"), False: ("Ikke sammenslått", "Not merged")},
+    "network_member": {True: ("I nettverk", "In a network"), False: ("Ikke i nettverk", "Not in a network")},
+}
+
+
+@dataclass(frozen=True)
+class Group:
+    """One breakdown group: respondent mask and the frame count of orgs (estimated when not a frame variable)."""
+
+    breakdown: str
+    grp: str
+    label_nb: str
+    label_en: str
+    mask: np.ndarray
+    n_population: float
+
+
+def _label(breakdown: str, value: object, county_names: dict[str, str]) -> tuple[str, str]:
+    if breakdown == "size_class":
+        return SIZE_CLASS_LABELS["nb"][int(value)], SIZE_CLASS_LABELS["en"][int(value)]
+    if breakdown == "centrality_class":
+        return f"Sentralitet {int(value)}", f"Centrality {int(value)}"
+    if breakdown in BOOL_LABELS:
+        return BOOL_LABELS[breakdown][bool(value)]
+    if breakdown == "county":
+        return county_names.get(str(value), str(value)), county_names.get(str(value), str(value))
+    return str(value), str(value)
+
+
+COLUMN_OF = {
+    "size_class": "size_class",
+    "centrality_class": "centrality_class",
+    "merged_2020": "merged_2020",
+    "network_member": "network_member",
+    "county": "county_number",
+}
+
+
+def groups(data: pd.DataFrame, frame: pd.DataFrame, breakdowns: list[str]) -> list[Group]:
+    """The groups of each breakdown that applies (values from the frame; network membership from answers)."""
+    county_names = dict(zip(frame["county_number"], frame["county_name"], strict=False))
+    result = [Group("total", "all", "Alle", "All", np.ones(len(data), dtype=bool), float(len(frame)))]
+    for breakdown in breakdowns:
+        if breakdown == "total":
+            continue
+        column = COLUMN_OF[breakdown]
+        if breakdown == "network_member":
+            known = data[column].dropna()
+            if known.empty:
+                continue
+            for value in (True, False):
+                mask = (data[column] == value).fillna(False).to_numpy(dtype=bool)
+                nb, en = _label(breakdown, value, county_names)
+                result.append(Group(breakdown, str(value).lower(), nb, en, mask, float(data["weight"][mask].sum())))
+            continue
+        values = sorted(frame[column].dropna().unique().tolist())
+        for value in values:
+            mask = (data[column] == value).fillna(False).to_numpy(dtype=bool)
+            nb, en = _label(breakdown, value, county_names)
+            n_pop = float((frame[column] == value).sum())
+            grp = str(value).lower() if isinstance(value, bool | np.bool_) else str(value)
+            result.append(Group(breakdown, grp, nb, en, mask, n_pop))
+    return result
+
+
+def design_of(data: pd.DataFrame) -> SurveyDesign:
+    """The stratified design with FPC of one wave × org type (R: svydesign(ids=~1, strata, fpc, weights))."""
+    return svydesign(data.reset_index(drop=True), strata="stratum", weights="weight", fpc="N_h")
+
+
+def _matrix(data: pd.DataFrame, items: list[str]) -> np.ndarray:
+    return data[items].astype("float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def estimate_items(
+    data: pd.DataFrame,
+    frame: pd.DataFrame,
+    catalogue: pd.DataFrame,
+    items: list[str],
+    breakdowns: list[str],
+    config: FindingsConfig,
+    design: SurveyDesign | None = None,
+) -> pd.DataFrame:
+    """Long findings rows for the given items, every applicable breakdown group and both estimands."""
+    items = [i for i in items if i in data.columns and data[i].notna().any()]
+    if not items:
+        return pd.DataFrame(columns=LAYOUT)
+    design = design or design_of(data)
+    grps = groups(data, frame, breakdowns)
+    D = np.column_stack([g.mask for g in grps])
+    measure = catalogue.set_index("item")["measure"]
+    population = data["population"].astype("float64").to_numpy()
+    out = []
+    for estimand in ESTIMANDS:
+        size = population if estimand == "inhabitants" else None
+        for kind in ("proportion", "mean"):
+            chosen = [i for i in items if measure.get(i, "proportion") == kind]
+            if not chosen:
+                continue
+            Y = _matrix(data, chosen)
+            if kind == "proportion":
+                est = proportions(design, Y, size=size, domains=D, ci="logit", level=config.level)
+            elif size is None:
+                est = ratios(design, Y, None, domains=D, ci="wald", level=config.level)
+            else:
+                S = np.broadcast_to(size[:, None], Y.shape)
+                est = ratios(
+                    design, Y * size[:, None], S, answered=~np.isnan(Y), domains=D, ci="wald", level=config.level
+                )
+            out.append(_rows(est, grps, chosen, kind, estimand))
+    result = pd.concat(out, ignore_index=True)
+    return suppress(result, config.min_n)
+
+
+def _rows(est, grps: list[Group], items: list[str], measure: str, estimand: str) -> pd.DataFrame:
+    G, k = est.estimate.shape
+    rep = lambda values: np.repeat(np.asarray(values, dtype=object), k)  # noqa: E731
+    return pd.DataFrame(
+        {
+            "estimand": estimand,
+            "breakdown": rep([g.breakdown for g in grps]),
+            "grp": rep([g.grp for g in grps]),
+            "grp_label_nb": rep([g.label_nb for g in grps]),
+            "grp_label_en": rep([g.label_en for g in grps]),
+            "item": np.tile(np.asarray(items, dtype=object), G),
+            "measure": measure,
+            "estimate": est.estimate.ravel(),
+            "se": est.se.ravel(),
+            "ci_low": est.ci_low.ravel(),
+            "ci_high": est.ci_high.ravel(),
+            "n_respondents": est.n.ravel().astype(np.int64),
+            "n_population": np.repeat([g.n_population for g in grps], k).astype(float),
+        }
+    )
+
+
+def clip_share_differences(rows: pd.DataFrame) -> pd.DataFrame:
+    """Wald intervals of differences between shares truncated to [-1, 1], the range a difference of two
+    proportions can take (mean-score items, ``*_score``, are left as they are)."""
+    rows = rows.copy()
+    shares = (rows["measure"] == "difference") & ~rows["item"].astype(str).str.endswith("_score")
+    rows.loc[shares, "ci_low"] = rows.loc[shares, "ci_low"].clip(lower=-1.0)
+    rows.loc[shares, "ci_high"] = rows.loc[shares, "ci_high"].clip(upper=1.0)
+    return rows
+
+
+def suppress(rows: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """Flag cells with fewer than ``min_n`` respondents and withhold their numbers (also cells with no
+    estimate at all, e.g. a group without respondents)."""
+    rows = rows.copy()
+    small = (rows["n_respondents"] < min_n) | rows["estimate"].isna()
+    rows["suppressed"] = small
+    for col in ("estimate", "se", "ci_low", "ci_high"):
+        rows.loc[small, col] = np.nan
+    return rows
+
+
+def contrast_rows(
+    data: pd.DataFrame,
+    catalogue: pd.DataFrame,
+    items: list[str],
+    config: FindingsConfig,
+    breakdowns: list[str],
+    design: SurveyDesign | None = None,
+) -> pd.DataFrame:
+    """Differences a − b between the configured groups (e.g. 20 000+ vs < 5 000 inhabitants), both estimands,
+    with SE from the joint linearisation and a Wald interval; ``measure`` = ``difference``."""
+    items = [i for i in items if i in data.columns and data[i].notna().any()]
+    contrasts = [c for c in config.contrasts if c.breakdown in breakdowns]
+    if not items or not contrasts:
+        return pd.DataFrame(columns=LAYOUT)
+    design = design or design_of(data)
+    da, db, kept = [], [], []
+    for c in contrasts:
+        column = data[COLUMN_OF[c.breakdown]]
+        a = column.isin(list(c.a)).fillna(False).to_numpy(dtype=bool)
+        b = column.isin(list(c.b)).fillna(False).to_numpy(dtype=bool)
+        if a.sum() and b.sum():
+            da.append(a)
+            db.append(b)
+            kept.append(c)
+    if not kept:
+        return pd.DataFrame(columns=LAYOUT)
+    Y = _matrix(data, items)
+    population = data["population"].astype("float64").to_numpy()
+    out = []
+    for estimand in ESTIMANDS:
+        if estimand == "orgs":
+            est = differences(
+                design, Y, domains_a=np.column_stack(da), domains_b=np.column_stack(db), level=config.level
+            )
+        else:
+            est = differences(
+                design,
+                Y * population[:, None],
+                np.broadcast_to(population[:, None], Y.shape),
+                domains_a=np.column_stack(da),
+                domains_b=np.column_stack(db),
+                answered=~np.isnan(Y),
+                level=config.level,
+            )
+        k = len(items)
+        n_min = np.minimum(est.extra["n_a"], est.extra["n_b"]).ravel()
+        frame = pd.DataFrame(
+            {
+                "estimand": estimand,
+                "breakdown": np.repeat([c.breakdown for c in kept], k),
+                "grp": np.repeat(
+                    ["+".join(map(str, c.a)).lower() + " - " + "+".join(map(str, c.b)).lower() for c in kept], k
+                ),
+                "grp_label_nb": np.repeat([c.label_nb for c in kept], k),
+                "grp_label_en": np.repeat([c.label_en for c in kept], k),
+                "item": np.tile(items, len(kept)),
+                "measure": "difference",
+                "estimate": est.estimate.ravel(),
+                "se": est.se.ravel(),
+                "ci_low": est.ci_low.ravel(),
+                "ci_high": est.ci_high.ravel(),
+                "n_respondents": est.n.ravel().astype(np.int64),
+                "n_population": est.N.ravel().astype(float),
+            }
+        )
+        frame = suppress(frame.assign(n_respondents=n_min), config.min_n).assign(
+            n_respondents=est.n.ravel().astype(np.int64)
+        )
+        out.append(frame)
+    return pd.concat(out, ignore_index=True)

@@ -1,0 +1,218 @@
+"""The findings tables, one function each, all in the shared long layout (:data:`pipeline.findings.estimate.LAYOUT`).
+
+* ``finding_response_rates`` — invited N, complete, partial and response rate per wave, org type and group
+  (including the final post-strata): non-response made visible. A census count: no sampling error.
+* ``finding_barriers`` — each barrier's share, the largest barrier, the "I hvilken grad" grid (share in the top
+  two categories and mean score), and county authorities vs municipalities.
+* ``org_maturity`` / ``finding_maturity`` — stage per org with the criteria that put it there; the stage
+  distribution, share at stage ≥ 3, and differences between groups with CIs.
+* ``finding_goal_coverage`` — for each of the 17 SDGs the share prioritising it and the share covering it in the
+  samfunnsdel, by every breakdown including county (goal × county).
+* ``finding_context`` — roles, networks, partnerships, leave no one behind, Covid-19.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pipeline.findings.analysis import Analysis
+from pipeline.findings.config import FindingsConfig
+from pipeline.findings.estimate import (
+    LAYOUT,
+    clip_share_differences,
+    contrast_rows,
+    design_of,
+    estimate_items,
+    groups,
+    suppress,
+)
+
+CONTRAST_ITEMS = {"maturity": ["maturity_stage_ge3", "maturity_self_top2", "maturity_self_score"]}
+
+
+def _breakdowns(config: FindingsConfig, org_type: str) -> list[str]:
+    return [b for b, types in config.breakdowns.items() if org_type in types]
+
+
+def _per_wave(analysis: Analysis, config: FindingsConfig, finding: str, with_contrasts: bool = False) -> pd.DataFrame:
+    cat = analysis.catalogue
+    items = cat.loc[cat["finding"] == finding, "item"].tolist()
+    out = []
+    data_all = analysis.respondents
+    for (wave, org_type), data in data_all.groupby(["wave", "org_type"], sort=False):
+        data = data.reset_index(drop=True)
+        frame = analysis.frames[(analysis.frames["wave"] == wave) & (analysis.frames["org_type"] == org_type)]
+        design = design_of(data)
+        breakdowns = _breakdowns(config, org_type)
+        rows = estimate_items(data, frame, cat, items, breakdowns, config, design)
+        if with_contrasts:
+            wanted = [i for i in CONTRAST_ITEMS.get(finding, []) if i in items]
+            rows = pd.concat([rows, contrast_rows(data, cat, wanted, config, breakdowns, design)], ignore_index=True)
+        out.append(rows.assign(wave=wave, org_type=org_type))
+    if not out:
+        return pd.DataFrame(columns=LAYOUT)
+    return _finish(pd.concat(out, ignore_index=True))
+
+
+def _finish(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = clip_share_differences(rows[LAYOUT]).reset_index(drop=True)
+    rows["n_respondents"] = rows["n_respondents"].astype("int64")
+    rows["suppressed"] = rows["suppressed"].astype(bool)
+    for col in ("estimate", "se", "ci_low", "ci_high", "n_population"):
+        rows[col] = rows[col].astype("float64")
+    return rows
+
+
+def org_type_contrast(rows: pd.DataFrame, level: float, min_n: int) -> pd.DataFrame:
+    """County authorities minus municipalities (total rows), per wave, estimand and item: independent strata, so
+    var = var_fylkeskommune + var_kommune; Wald interval."""
+    total = rows[(rows["breakdown"] == "total") & (rows["measure"] != "difference")]
+    a = total[total["org_type"] == "fylkeskommune"]
+    b = total[total["org_type"] == "kommune"]
+    keys = ["wave", "estimand", "item", "measure"]
+    both = a.merge(b, on=keys, suffixes=("_a", "_b"))
+    if both.empty:
+        return pd.DataFrame(columns=LAYOUT)
+    z = stats.norm.ppf(0.5 + level / 2)
+    est = both["estimate_a"] - both["estimate_b"]
+    se = np.sqrt(both["se_a"] ** 2 + both["se_b"] ** 2)
+    out = pd.DataFrame(
+        {
+            "wave": both["wave"],
+            "org_type": "fylkeskommune - kommune",
+            "estimand": both["estimand"],
+            "breakdown": "org_type",
+            "grp": "fylkeskommune - kommune",
+            "grp_label_nb": "Fylkeskommuner mot kommuner",
+            "grp_label_en": "County authorities vs municipalities",
+            "item": both["item"],
+            "measure": "difference",
+            "estimate": est,
+            "se": se,
+            "ci_low": est - z * se,
+            "ci_high": est + z * se,
+            "n_respondents": np.minimum(both["n_respondents_a"], both["n_respondents_b"]),
+            "n_population": both["n_population_a"] + both["n_population_b"],
+        }
+    )
+    out = suppress(out, min_n)
+    out["n_respondents"] = (both["n_respondents_a"] + both["n_respondents_b"]).to_numpy()
+    return out
+
+
+def finding_barriers(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
+    rows = _per_wave(analysis, config, "barriers")
+    return _finish(pd.concat([rows, org_type_contrast(rows, config.level, config.min_n)], ignore_index=True))
+
+
+def finding_maturity(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
+    rows = _per_wave(analysis, config, "maturity", with_contrasts=True)
+    return _finish(pd.concat([rows, org_type_contrast(rows, config.level, config.min_n)], ignore_index=True))
+
+
+def finding_goal_coverage(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
+    return _per_wave(analysis, config, "goal_coverage")
+
+
+def finding_context(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
+    return _per_wave(analysis, config, "context")
+
+
+def org_maturity(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
+    """One row per responding org and wave: its maturity stage and the criteria (1/0/NaN) that put it there."""
+    data = analysis.respondents
+    criteria = [c for c in data.columns if c.startswith("criterion_")]
+    evidence = [
+        c
+        for c in (
+            "sdg_decision_yes",
+            "maturity_self_score",
+            "sdg_in_plans_samfunnsdel",
+            "sdg_in_plans_okonomiplan",
+            "sdg_in_plans_budsjett",
+            "sdg_in_plans_arsrapport",
+            "indicators_use_u4ssc",
+            "indicators_use_own",
+        )
+        if c in data.columns
+    ]
+    labels = {st.stage: (st.label_nb, st.label_en) for st in config.stages}
+    out = data[
+        [
+            "wave",
+            "org_type",
+            "org_code",
+            "org_name",
+            "county_number",
+            "size_class",
+            "centrality_class",
+            "merged_2020",
+            "network_member",
+            "maturity_stage",
+            *criteria,
+            *evidence,
+        ]
+    ].copy()
+    out["maturity_stage"] = out["maturity_stage"].astype("Int64")
+    out.insert(
+        out.columns.get_loc("maturity_stage") + 1,
+        "stage_label_nb",
+        out["maturity_stage"].map(lambda s: labels[int(s)][0] if pd.notna(s) else None),
+    )
+    out.insert(
+        out.columns.get_loc("stage_label_nb") + 1,
+        "stage_label_en",
+        out["maturity_stage"].map(lambda s: labels[int(s)][1] if pd.notna(s) else None),
+    )
+    return out.reset_index(drop=True)
+
+
+def finding_response_rates(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
+    """Invited N, complete, partial and the response rates complete/N and (complete+partial)/N per group."""
+    out = []
+    for (wave, org_type), frame in analysis.frames.groupby(["wave", "org_type"], sort=False):
+        frame = frame.reset_index(drop=True)
+        breakdowns = [b for b in _breakdowns(config, org_type) if b != "network_member"]
+        grps = groups(frame.assign(weight=1.0), frame, breakdowns)
+        strata = sorted(frame["stratum"].unique())
+        for label in strata:
+            mask = (frame["stratum"] == label).to_numpy()
+            grps.append(type(grps[0])("stratum", label, label, label, mask, float(mask.sum())))
+        for g in grps:
+            part = frame[g.mask]
+            complete = int((part["status"] == "complete").sum())
+            partial = int((part["status"] == "partial").sum())
+            invited = len(part)
+            for item, value in (
+                ("response_rate", complete / invited if invited else np.nan),
+                ("response_rate_any", (complete + partial) / invited if invited else np.nan),
+            ):
+                out.append(
+                    {
+                        "wave": wave,
+                        "org_type": org_type,
+                        "estimand": "orgs",
+                        "breakdown": g.breakdown,
+                        "grp": g.grp,
+                        "grp_label_nb": g.label_nb,
+                        "grp_label_en": g.label_en,
+                        "item": item,
+                        "measure": "proportion",
+                        "estimate": value,
+                        "se": np.nan,
+                        "ci_low": np.nan,
+                        "ci_high": np.nan,
+                        "n_respondents": complete if item == "response_rate" else complete + partial,
+                        "n_population": float(invited),
+                        "suppressed": False,
+                        "n_complete": complete,
+                        "n_partial": partial,
+                    }
+                )
+    rows = pd.DataFrame(out)
+    result = _finish(rows)
+    result["n_complete"] = rows["n_complete"].astype("int64")
+    result["n_partial"] = rows["n_partial"].astype("int64")
+    return result

@@ -1,0 +1,231 @@
+"""``finding_trends``: change between waves for the items both waves asked, on one reference geography.
+
+Two comparisons for every pair of consecutive waves (and the first against the last):
+
+* ``all`` — every respondent of each wave, each wave estimated against its own frame; change = estimate(to) −
+  estimate(from), SE = √(SE_from² + SE_to²). Treating the waves as independent ignores the positive covariance
+  from orgs answering both, so the interval is conservative (wider than the truth).
+* ``panel`` — only orgs with a complete answer in both waves, matched on the reference frame (default 2024)
+  through the reform crosswalks; an org split in between (Ålesund 1507 → 1508/1580) cannot be matched and is
+  left out (reported in ``n_unmatched``). The panel is post-stratified to the reference frame (county × size
+  class, collapsing rule as for the waves) and the change is the design-based mean of the paired differences.
+
+Rows: the shared layout with ``wave`` = ``"<from> → <to>"`` plus ``wave_from``, ``wave_to``, ``population``
+(all | panel), ``estimate_from`` and ``estimate_to``; ``measure`` = ``difference`` (proportion points or score
+points).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pipeline.findings.analysis import Analysis, Inputs, weights_for
+from pipeline.findings.config import FindingsConfig
+from pipeline.findings.estimate import LAYOUT, clip_share_differences, design_of, estimate_items, suppress
+from pipeline.geography import size_class, successors
+from pipeline.survey import means, ratios
+
+TREND_COLUMNS = [*LAYOUT, "wave_from", "wave_to", "population", "estimate_from", "estimate_to", "n_unmatched"]
+TREND_BREAKDOWNS = ["total", "size_class"]
+
+
+def wave_pairs(waves: pd.DataFrame) -> list[tuple[str, str]]:
+    """Consecutive pairs in field-period order, plus first → last when there are more than two waves."""
+    order = waves.sort_values(["field_start", "wave"])["wave"].tolist()
+    pairs = list(itertools.pairwise(order))
+    if len(order) > 2:
+        pairs.append((order[0], order[-1]))
+    return pairs
+
+
+def comparable_items(analysis: Analysis, w1: str, w2: str, org_type: str) -> list[str]:
+    """Items answered by someone in both waves (same canonical item, same org type)."""
+    data = analysis.respondents
+    cat = analysis.catalogue[analysis.catalogue["finding"] != "context"]
+    out = []
+    for item in cat["item"]:
+        a = data.loc[(data["wave"] == w1) & (data["org_type"] == org_type), item]
+        b = data.loc[(data["wave"] == w2) & (data["org_type"] == org_type), item]
+        if a.notna().any() and b.notna().any():
+            out.append(item)
+    return out
+
+
+def _all_rows(analysis: Analysis, config: FindingsConfig, w1: str, w2: str, org_type: str, items: list[str]):
+    per_wave = {}
+    for wave in (w1, w2):
+        data = analysis.respondents[
+            (analysis.respondents["wave"] == wave) & (analysis.respondents["org_type"] == org_type)
+        ].reset_index(drop=True)
+        frame = analysis.frames[(analysis.frames["wave"] == wave) & (analysis.frames["org_type"] == org_type)]
+        breakdowns = TREND_BREAKDOWNS if org_type == "kommune" else ["total"]
+        per_wave[wave] = estimate_items(data, frame, analysis.catalogue, items, breakdowns, config)
+    keys = ["estimand", "breakdown", "grp", "item"]
+    both = per_wave[w1].merge(per_wave[w2], on=keys, suffixes=("_from", "_to"))
+    z = stats.norm.ppf(0.5 + config.level / 2)
+    change = both["estimate_to"] - both["estimate_from"]
+    se = np.sqrt(both["se_from"] ** 2 + both["se_to"] ** 2)
+    rows = pd.DataFrame(
+        {
+            "estimand": both["estimand"],
+            "breakdown": both["breakdown"],
+            "grp": both["grp"],
+            "grp_label_nb": both["grp_label_nb_to"],
+            "grp_label_en": both["grp_label_en_to"],
+            "item": both["item"],
+            "measure": "difference",
+            "estimate": change,
+            "se": se,
+            "ci_low": change - z * se,
+            "ci_high": change + z * se,
+            "n_respondents": np.minimum(both["n_respondents_from"], both["n_respondents_to"]),
+            "n_population": both["n_population_to"],
+            "estimate_from": both["estimate_from"],
+            "estimate_to": both["estimate_to"],
+            "population": "all",
+            "n_unmatched": 0,
+        }
+    )
+    rows = suppress(rows, config.min_n)
+    rows["n_respondents"] = (both["n_respondents_from"] + both["n_respondents_to"]).to_numpy()
+    return rows
+
+
+def _reference_codes(codes: pd.Series, frame_year: int, reference: int, org_type: str) -> pd.Series:
+    """Each org's code on the reference frame; None when it was split (cannot be matched)."""
+    mapped = {}
+    for code in codes.unique():
+        targets = successors(code, frame_year, reference, org_type) if frame_year <= reference else []
+        mapped[code] = targets[0] if len(targets) == 1 else None
+    return codes.map(mapped)
+
+
+def _panel_rows(
+    analysis: Analysis, inputs: Inputs, config: FindingsConfig, w1: str, w2: str, org_type: str, items: list[str]
+) -> pd.DataFrame:
+    waves = inputs.waves.set_index("wave")
+    reference = config.trend_reference_frame
+    sides = {}
+    unmatched = 0
+    for wave in (w1, w2):
+        data = analysis.respondents[
+            (analysis.respondents["wave"] == wave) & (analysis.respondents["org_type"] == org_type)
+        ]
+        ref = _reference_codes(data["org_code"], int(waves.at[wave, "frame_year"]), reference, org_type)
+        unmatched += int(ref.isna().sum())
+        sides[wave] = data.assign(ref_code=ref.to_numpy()).dropna(subset=["ref_code"]).set_index("ref_code")[items]
+    common = sides[w1].index.intersection(sides[w2].index)
+    if len(common) < 2:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    y1 = sides[w1].loc[common].astype(float)
+    y2 = sides[w2].loc[common].astype(float)
+    frame = inputs.orgs[(inputs.orgs["frame_year"] == reference) & (inputs.orgs["org_type"] == org_type)].copy()
+    if org_type == "kommune":
+        frame["size_class"] = pd.array([size_class(p) for p in frame["population"]], dtype="Int64")
+    frame["status"] = np.where(frame["org_code"].isin(common), "complete", "none")
+    ps = weights_for(frame, org_type).units.set_index("org_code")
+    panel = frame[frame["org_code"].isin(common)].set_index("org_code").loc[common]
+    data = pd.DataFrame(
+        {
+            "stratum": ps.loc[common, "stratum"].to_numpy(),
+            "N_h": ps.loc[common, "N_h"].to_numpy(),
+            "weight": ps.loc[common, "weight"].to_numpy(),
+            "population": panel["population"].astype(float).to_numpy(),
+            "size_class": panel["size_class"].to_numpy() if org_type == "kommune" else pd.NA,
+        }
+    )
+    design = design_of(data)
+    diff = (y2 - y1).to_numpy()
+    both_known = ~np.isnan(diff)
+    pop = data["population"].to_numpy()
+    masks = [("total", "all", "Alle", "All", np.ones(len(data), dtype=bool))]
+    if org_type == "kommune":
+        from pipeline.geography import SIZE_CLASS_LABELS
+
+        for cls in sorted(frame["size_class"].dropna().unique()):
+            masks.append(
+                (
+                    "size_class",
+                    str(cls),
+                    SIZE_CLASS_LABELS["nb"][int(cls)],
+                    SIZE_CLASS_LABELS["en"][int(cls)],
+                    (data["size_class"] == cls).fillna(False).to_numpy(dtype=bool),
+                )
+            )
+    D = np.column_stack([m[-1] for m in masks])
+    out = []
+    for estimand in ("orgs", "inhabitants"):
+        if estimand == "orgs":
+            est = means(design, diff, domains=D, level=config.level)
+            est_from = means(design, np.where(both_known, y1.to_numpy(), np.nan), domains=D, ci="none")
+            est_to = means(design, np.where(both_known, y2.to_numpy(), np.nan), domains=D, ci="none")
+        else:
+            S = np.broadcast_to(pop[:, None], diff.shape)
+            est = ratios(design, diff * pop[:, None], S, answered=both_known, domains=D, level=config.level)
+            est_from = ratios(design, y1.to_numpy() * pop[:, None], S, answered=both_known, domains=D, ci="none")
+            est_to = ratios(design, y2.to_numpy() * pop[:, None], S, answered=both_known, domains=D, ci="none")
+        k = len(items)
+        G = len(masks)
+        rows = pd.DataFrame(
+            {
+                "estimand": estimand,
+                "breakdown": np.repeat([m[0] for m in masks], k),
+                "grp": np.repeat([m[1] for m in masks], k),
+                "grp_label_nb": np.repeat([m[2] for m in masks], k),
+                "grp_label_en": np.repeat([m[3] for m in masks], k),
+                "item": np.tile(items, G),
+                "measure": "difference",
+                "estimate": est.estimate.ravel(),
+                "se": est.se.ravel(),
+                "ci_low": est.ci_low.ravel(),
+                "ci_high": est.ci_high.ravel(),
+                "n_respondents": est.n.ravel().astype(np.int64),
+                "n_population": np.repeat(
+                    [
+                        float(frame.shape[0]) if m[0] == "total" else float((frame["size_class"] == int(m[1])).sum())
+                        for m in masks
+                    ],
+                    k,
+                ),
+                "estimate_from": est_from.estimate.ravel(),
+                "estimate_to": est_to.estimate.ravel(),
+                "population": "panel",
+                "n_unmatched": unmatched,
+            }
+        )
+        out.append(suppress(rows, config.min_n))
+    return pd.concat(out, ignore_index=True)
+
+
+def finding_trends(analysis: Analysis, inputs: Inputs, config: FindingsConfig) -> pd.DataFrame:
+    """Changes between waves (see module docstring) for both estimands."""
+    out = []
+    org_types = inputs.waves.set_index("wave")["org_types"].str.split(";")
+    for w1, w2 in wave_pairs(inputs.waves):
+        for org_type in ("kommune", "fylkeskommune"):
+            if org_type not in org_types[w1] or org_type not in org_types[w2]:
+                continue
+            items = comparable_items(analysis, w1, w2, org_type)
+            if not items:
+                continue
+            parts = [
+                _all_rows(analysis, config, w1, w2, org_type, items),
+                _panel_rows(analysis, inputs, config, w1, w2, org_type, items),
+            ]
+            for part in parts:
+                if not part.empty:
+                    out.append(part.assign(wave=f"{w1} → {w2}", wave_from=w1, wave_to=w2, org_type=org_type))
+    if not out:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    rows = clip_share_differences(pd.concat(out, ignore_index=True)[TREND_COLUMNS])
+    rows["suppressed"] = rows["suppressed"].astype(bool)
+    rows.loc[rows["suppressed"], ["estimate_from", "estimate_to"]] = np.nan
+    rows["n_respondents"] = rows["n_respondents"].astype("int64")
+    rows["n_unmatched"] = rows["n_unmatched"].astype("int64")
+    for col in ("estimate", "se", "ci_low", "ci_high", "n_population", "estimate_from", "estimate_to"):
+        rows[col] = rows[col].astype("float64")
+    return rows.reset_index(drop=True)
