@@ -12,18 +12,24 @@ warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 from pipeline.defs import checks, findings, ingest, jobs, reference  # noqa: E402
-from pipeline.defs.resources import default_warehouse  # noqa: E402
+from pipeline.defs.resources import WarehouseResource, default_warehouse  # noqa: E402
 
-defs = dg.Definitions(
-    assets=[
-        reference.reference_tables,
-        ingest.raw_files,
-        ingest.wave_tables,
-        findings.analysis_respondents,
-        *findings.finding_assets,
-    ],
-    asset_checks=[*checks.wave_checks, *findings.finding_checks],
-    jobs=jobs.all_jobs(),
-    resources={"warehouse": default_warehouse()},
-    executor=dg.in_process_executor,
-)
+
+def make_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitions:
+    """All definitions, writing to ``warehouse`` (default: the project's warehouse/ folder)."""
+    return dg.Definitions(
+        assets=[
+            reference.reference_tables,
+            ingest.raw_files,
+            ingest.wave_tables,
+            findings.analysis_respondents,
+            *findings.finding_assets,
+        ],
+        asset_checks=[*checks.wave_checks, *findings.finding_checks],
+        jobs=jobs.all_jobs(),
+        resources={"warehouse": warehouse or default_warehouse()},
+        executor=dg.in_process_executor,
+    )
+
+
+defs = make_definitions()

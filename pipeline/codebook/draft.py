@@ -56,12 +56,19 @@ def _q(text: object) -> str:
 
 
 def _identity_column(variables: list[Variable]) -> tuple[str | None, str]:
+    """The column that most likely identifies the org: a code column ("kommunenummer") first, then a name column."""
+    best: tuple[int, str, str] | None = None
     for var in variables:
+        if var.type == "system" or header_is_pii(var.name) or header_is_pii(var.label):
+            continue
         key = _norm(f"{var.name} {var.label}")
-        if any(h in key for h in IDENTITY_HINTS) and "fylke " not in f"{key} ":
-            by = "code" if any(h in key for h in ("nummer", "nr", "knr", "code", "kode")) else "name"
-            return var.name, by
-    return None, "code"
+        if not any(h in key for h in IDENTITY_HINTS):
+            continue
+        is_code = any(h in key for h in ("nummer", " nr", "knr", "code", "kode"))
+        score = 2 if is_code else 1
+        if best is None or score > best[0]:
+            best = (score, var.name, "code" if is_code else "name")
+    return (best[1], best[2]) if best else (None, "code")
 
 
 def _county_column(variables: list[Variable], skip: str | None) -> str | None:
@@ -139,7 +146,7 @@ def draft_codebook(
             pairs = []
             for value, value_label in var.value_labels.items():
                 code, _ = guess_option(value_label, question)
-                pairs.append(f"{_q(value)}: {code or 'TODO'}")
+                pairs.append(f"{_q(value)}: {_q(code) if code else 'TODO'}")
             lines.append(f"    {{{entry}, values: {{{', '.join(pairs)}}}}}")
         else:
             lines.append(f"    {{{entry}}}")

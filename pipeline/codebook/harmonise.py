@@ -690,7 +690,7 @@ def _relative(path: Path, folder: Path) -> str:
 def _manifest(rows, kept, superseded, responses, codebook: WaveCodebook, now: dt.datetime) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     prefix_of = frame["_export"]
-    for col in ("n_complete", "n_partial", "n_superseded"):
+    for col in ("n_complete", "n_partial", "n_superseded", "n_respondents", "n_responses"):
         frame[col] = None
     for i, export_path in prefix_of.items():
         if export_path is None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipeline.defs.partitions import wave_partitions
-
 reference_job = dg.define_asset_job(
     "reference_job",
     selection=dg.AssetSelection.groups("reference"),
@@ -14,7 +12,6 @@ reference_job = dg.define_asset_job(
 ingest_job = dg.define_asset_job(
     "ingest_job",
     selection=dg.AssetSelection.groups("ingest"),
-    partitions_def=wave_partitions,
     description="Read, harmonise and check one wave (partition) into the warehouse.",
 )
 

@@ -31,6 +31,19 @@ def register_wave_partitions(instance: dg.DagsterInstance, waves: list[str]) -> 
     return new
 
 
+def _root_message(event: dg.DagsterEvent) -> str:
+    """The message of the innermost non-Dagster error behind a failure event (the user's actual problem)."""
+    err = getattr(event.event_specific_data, "error", None)
+    if err is None:
+        return (event.message or "").strip()
+    chain = []
+    while err is not None:
+        chain.append(err)
+        err = err.cause or err.context
+    own = [e for e in chain if not e.cls_name.startswith("Dagster")] or chain
+    return own[0].message.strip().splitlines()[0] if own[0].message.strip() else own[0].cls_name
+
+
 def _run(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, partition: str | None = None) -> RunSummary:
     start = time.perf_counter()
     result = defs.resolve_job_def(job).execute_in_process(
@@ -44,13 +57,10 @@ def _run(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, partition
     if not result.success:
         messages: list[str] = []
         for event in result.all_events:
-            if not event.is_failure:
-                continue
-            err = getattr(event.event_specific_data, "error", None)
-            text = (err.message if err else event.message or "").strip().splitlines()
-            line = f"{event.step_key or 'run'}: {' '.join(text[:3])}"
-            if line not in messages:
-                messages.append(line)
+            if event.is_failure:
+                line = f"{event.step_key or 'run'}: {_root_message(event)}"
+                if line not in messages:
+                    messages.append(line)
         error = "\n     ".join(messages) or "run failed"
     return RunSummary(job, partition, result.success, time.perf_counter() - start, result.run_id, error)
 

@@ -1,0 +1,144 @@
+"""The Dagster layer end to end: definitions load, and every asset materialises into a temporary warehouse with
+the real counts of the synthetic sample."""
+
+import shutil
+
+import dagster as dg
+import duckdb
+import pytest
+
+from conftest import SAMPLE
+from pipeline.definitions import make_definitions
+from pipeline.defs.resources import WarehouseResource
+from pipeline.defs.runner import materialize_all
+
+EXPECTED = {  # wave: (respondents, complete, partial, superseded duplicates)
+    "2021-vsr": (193, 168, 25, 4),
+    "2023-nordic": (160, 148, 12, 3),
+    "2025-vnr": (187, 167, 20, 4),
+}
+
+
+def test_definitions_load():
+    defs = make_definitions()
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {
+        "raw_files",
+        "fact_respondent",
+        "fact_response",
+        "ingest_manifest",
+        "dim_org",
+        "analysis_respondents",
+        "finding_barriers",
+        "finding_trends",
+    } <= keys
+    checks = {k.name for k in graph.asset_check_keys}
+    assert {
+        "respondents_in_frame",
+        "one_respondent_per_org",
+        "option_codes_in_domain",
+        "no_pii_in_warehouse",
+        "counts_reconcile_with_manifest",
+        "weights_reproduce_totals",
+    } <= checks
+    assert graph.get(dg.AssetKey("fact_respondent")).partitions_def.name == "wave"
+    for key in ("fact_respondent", "finding_barriers", "dim_org"):
+        assert graph.get(dg.AssetKey(key)).pools == {"warehouse"}
+    assert {j.name for j in defs.jobs} >= {"reference_job", "ingest_job", "downstream_job"}
+
+
+@pytest.fixture(scope="module")
+def materialised(tmp_path_factory):
+    """Every job run through Dagster against a copy of the sample, in a temporary instance and warehouse."""
+    tmp = tmp_path_factory.mktemp("dagster")
+    raw = tmp / "raw"
+    shutil.copytree(SAMPLE, raw / "sample")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KS_SDG_RAW_DIR", str(raw))
+    mp.setenv("KS_SDG_ASSETS_DIR", str(tmp / "assets"))
+    warehouse = WarehouseResource(path=str(tmp / "wh.duckdb"), published_path=str(tmp / "pub.duckdb"))
+    instance = dg.DagsterInstance.ephemeral()
+    summaries = materialize_all(make_definitions(warehouse), instance)
+    yield tmp, summaries, instance
+    mp.undo()
+
+
+def test_every_run_succeeds(materialised):
+    _, summaries, instance = materialised
+    assert [(s.job, s.partition, s.success) for s in summaries] == [
+        ("reference_job", None, True),
+        ("ingest_job", "2021-vsr", True),
+        ("ingest_job", "2023-nordic", True),
+        ("ingest_job", "2025-vnr", True),
+        ("downstream_job", None, True),
+    ], [s.error for s in summaries]
+    assert sorted(instance.get_dynamic_partitions("wave")) == sorted(EXPECTED)
+
+
+def test_warehouse_holds_the_real_counts(materialised):
+    tmp, _, _ = materialised
+    con = duckdb.connect(str(tmp / "wh.duckdb"), read_only=True)
+    for wave, (n, complete, partial, superseded) in EXPECTED.items():
+        row = con.execute(
+            "SELECT count(*), count(*) FILTER (status = 'complete'), count(*) FILTER (status = 'partial') "
+            "FROM fact_respondent WHERE wave = ?",
+            [wave],
+        ).fetchone()
+        assert row == (n, complete, partial)
+        assert (
+            con.execute(
+                "SELECT count(*) FROM ingest_issue WHERE wave = ? AND kind = 'superseded_duplicate'", [wave]
+            ).fetchone()[0]
+            == superseded
+        )
+        manifest = con.execute(
+            "SELECT sum(n_respondents), sum(n_responses) FROM ingest_manifest WHERE wave = ?", [wave]
+        ).fetchone()
+        responses = con.execute("SELECT count(*) FROM fact_response WHERE wave = ?", [wave]).fetchone()[0]
+        assert manifest == (n, responses)
+    # every respondent is a frame org of its wave; one per org
+    assert (
+        con.execute("""SELECT count(*) FROM fact_respondent r JOIN dim_wave w USING (wave)
+                          LEFT JOIN dim_org o ON o.frame_year = w.frame_year AND o.org_code = r.org_code
+                          AND o.org_type = r.org_type WHERE o.org_code IS NULL""").fetchone()[0]
+        == 0
+    )
+    assert (
+        con.execute(
+            "SELECT count(*) FROM (SELECT wave, org_type, org_code FROM fact_respondent GROUP BY ALL "
+            "HAVING count(*) > 1)"
+        ).fetchone()[0]
+        == 0
+    )
+    # analysis file: complete respondents only, weights add up to the frame
+    weights = con.execute(
+        "SELECT wave, org_type, count(*), round(sum(weight), 9) FROM analysis_respondents GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    assert weights == [
+        ("2021-vsr", "fylkeskommune", 9, 11.0),
+        ("2021-vsr", "kommune", 159, 356.0),
+        ("2023-nordic", "kommune", 148, 356.0),
+        ("2025-vnr", "fylkeskommune", 9, 15.0),
+        ("2025-vnr", "kommune", 158, 357.0),
+    ]
+    con.close()
+
+
+def test_checks_passed_and_recorded(materialised):
+    _, summaries, instance = materialised
+    records = instance.get_records_for_run(summaries[1].run_id).records
+    evaluations = [
+        r.event_log_entry.dagster_event
+        for r in records
+        if r.event_log_entry.dagster_event
+        and r.event_log_entry.dagster_event.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    passed = {e.event_specific_data.check_name: e.event_specific_data.passed for e in evaluations}
+    assert passed == {
+        "respondents_in_frame": True,
+        "one_respondent_per_org": True,
+        "option_codes_in_domain": True,
+        "no_pii_in_warehouse": True,
+        "counts_reconcile_with_manifest": True,
+    }
