@@ -29,7 +29,18 @@ from pipeline.findings.estimate import (
     suppress,
 )
 
-CONTRAST_ITEMS = {"maturity": ["maturity_stage_ge3", "maturity_self_top2", "maturity_self_score"]}
+CONTRAST_ITEMS = {
+    "maturity": ["maturity_stage_ge3", "maturity_self_top2", "maturity_self_score"],
+    "barriers": [
+        "barriers_resources",
+        "barriers_capacity",
+        "barriers_competence",
+        "barriers_methods",
+        "barriers_political_priority",
+        "barriers_national_guidance",
+        "barriers_data",
+    ],
+}
 
 
 def _breakdowns(config: FindingsConfig, org_type: str) -> list[str]:
@@ -103,7 +114,7 @@ def org_type_contrast(rows: pd.DataFrame, level: float, min_n: int) -> pd.DataFr
 
 
 def finding_barriers(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
-    rows = _per_wave(analysis, config, "barriers")
+    rows = _per_wave(analysis, config, "barriers", with_contrasts=True)
     return _finish(pd.concat([rows, org_type_contrast(rows, config.level, config.min_n)], ignore_index=True))
 
 

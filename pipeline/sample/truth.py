@@ -679,3 +679,14 @@ def expected_shares(wave: str, seed: int = 2021) -> pd.DataFrame:
             for est, value in values.items():
                 rows.append({"estimand": est, "group": label + group, "expected": value, "n_orgs": len(ts)})
     return pd.DataFrame(rows)
+
+
+def population_answers(wave: str, seed: int = 2021) -> dict[tuple[str, str], dict[str, object]]:
+    """The realised answers of *every* invited org (respondent or not), before any break-off: the finite
+    population whose shares the weighted estimates target. Keys: (org_type, code)."""
+    spec = WAVES[wave]
+    out = {}
+    for t in (org_truth(org, spec, seed) for org in wave_orgs(wave)):
+        rng = rng_for(seed, _ANSWERS, spec.index, t.org.panel_key, int(t.org.code))
+        out[(t.org.org_type, t.org.code)] = draw_answers(t, rng)
+    return out
