@@ -23,7 +23,7 @@ def make_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitio
             ingest.raw_files,
             ingest.wave_tables,
             findings.analysis_respondents,
-            *findings.finding_assets,
+            findings.findings_tables,
         ],
         asset_checks=[*checks.wave_checks, *findings.finding_checks],
         jobs=jobs.all_jobs(),

@@ -1,7 +1,5 @@
 """Findings assets: analysis_respondents (weights, items), then one asset per findings table, with blocking checks."""
 
-from collections.abc import Callable
-
 import dagster as dg
 import pandas as pd
 
@@ -65,50 +63,31 @@ def analysis_respondents(warehouse: WarehouseResource):
 
 
 FINDINGS = {
-    "finding_response_rates": (
-        "Response rates per wave and org type: invited N, complete, partial, complete/N and (complete+partial)/N, by "
-        "total, size class, centrality, merged_2020, county and post-stratum (census counts, no sampling error).",
-        lambda a, i, c: tables.finding_response_rates(a, c),
-    ),
-    "finding_barriers": (
-        "Share naming each barrier, the largest barrier, the 'I hvilken grad' grid (top-two share and mean score), "
-        "by breakdown, for shares of organisations and of inhabitants, with logit CIs; county authorities vs "
-        "municipalities as differences.",
-        lambda a, i, c: tables.finding_barriers(a, c),
-    ),
-    "org_maturity": (
-        "One row per responding org and wave: maturity stage 0–4 (configurable stage model) and the criteria that "
-        "put it there.",
-        lambda a, i, c: tables.org_maturity(a, c),
-    ),
-    "finding_maturity": (
-        "Maturity stage distribution, share at stage ≥ 3 and the answers behind it (SDGs in plans, decision, "
-        "indicators, political anchoring), by breakdown, with differences between groups (size, centrality, "
-        "merged_2020, network) and their CIs.",
-        lambda a, i, c: tables.finding_maturity(a, c),
-    ),
-    "finding_goal_coverage": (
-        "For each of the 17 SDGs: share prioritising it and share covering it in the samfunnsdel, by breakdown "
-        "including county (goal × county).",
-        lambda a, i, c: tables.finding_goal_coverage(a, c),
-    ),
-    "finding_context": (
-        "Respondent roles, networks, partnerships, leave no one behind and Covid-19 effect, by breakdown.",
-        lambda a, i, c: tables.finding_context(a, c),
-    ),
-    "finding_trends": (
-        "Change between waves for items both waves asked, on the 2024 geography: all respondents (independent "
-        "waves) and the panel of orgs answering both (paired differences), with CIs.",
-        lambda a, i, c: trends.finding_trends(a, i, c),
-    ),
+    "finding_response_rates": "Response rates per wave and org type: invited N, complete, partial, complete/N and "
+    "(complete+partial)/N, by total, size class, centrality, merged_2020, county and post-stratum (census counts, no "
+    "sampling error).",
+    "finding_barriers": "Share naming each barrier, the largest barrier, the 'I hvilken grad' grid (top-two share and "
+    "mean score), by breakdown, for shares of organisations and of inhabitants, with logit CIs; differences between "
+    "size groups and between county authorities and municipalities.",
+    "org_maturity": "One row per responding org and wave: maturity stage 0–4 (configurable stage model) and the "
+    "criteria that put it there.",
+    "finding_maturity": "Maturity stage distribution, share at stage ≥ 3 and the answers behind it (SDGs in plans, "
+    "decision, indicators, political anchoring), by breakdown, with differences between groups (size, centrality, "
+    "merged_2020, network) and their CIs.",
+    "finding_goal_coverage": "For each of the 17 SDGs: share prioritising it and share covering it in the "
+    "samfunnsdel, by breakdown including county (goal × county).",
+    "finding_context": "Respondent roles, networks, partnerships, leave no one behind and Covid-19 effect, by "
+    "breakdown.",
+    "finding_trends": "Change between waves for items both waves asked, on the 2024 geography: all respondents "
+    "(independent waves) and the panel of orgs answering both (paired differences), with CIs.",
 }
 
 
 def _headline(rows: pd.DataFrame) -> pd.DataFrame:
-    """Preview rows: totals, share of organisations, first wave/org type rows."""
+    """Preview rows: totals (and org-type contrasts), share of organisations."""
     if "breakdown" not in rows:
         return rows.head(15)
-    head = rows[(rows["breakdown"].isin(["total", "org_type"])) & (rows.get("estimand", "orgs") == "orgs")]
+    head = rows[rows["breakdown"].isin(["total", "org_type"]) & (rows["estimand"] == "orgs")]
     cols = [
         c
         for c in (
@@ -127,32 +106,44 @@ def _headline(rows: pd.DataFrame) -> pd.DataFrame:
     return head[cols].head(20)
 
 
-def _finding_asset(name: str, description: str, compute: Callable) -> dg.AssetsDefinition:
-    @dg.asset(
-        name=name,
-        description=description,
-        group_name="findings",
-        kinds={"duckdb"},
-        deps=["analysis_respondents", "dim_item"] + (["fact_respondent"] if name == "finding_trends" else []),
-        pool="warehouse",
-        automation_condition=AUTOMATION,
-    )
-    def _asset(warehouse: WarehouseResource) -> dg.MaterializeResult:
-        config = load_config()
-        with warehouse.connection() as con:
-            analysis = analysis_mod.load_analysis(con)
-            inputs = analysis_mod.load_inputs(con) if name == "finding_trends" else None
-            rows = compute(analysis, inputs, config)
-            replace_tables(con, {name: rows})
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            name,
+            description=text,
+            group_name="findings",
+            kinds={"duckdb"},
+            deps=["analysis_respondents"],
+            automation_condition=AUTOMATION,
+        )
+        for name, text in FINDINGS.items()
+    ],
+    pool="warehouse",
+    name="findings_tables",
+)
+def findings_tables(warehouse: WarehouseResource):
+    """Every findings table from analysis_respondents, estimated in one pass (one estimation per wave, org type,
+    estimand and measure) and written in one transaction."""
+    config = load_config()
+    with warehouse.connection() as con:
+        analysis = analysis_mod.load_analysis(con)
+        inputs = analysis_mod.load_inputs(con)
+        estimates = tables.estimate_all(analysis, config)
+        result = {
+            "finding_response_rates": tables.finding_response_rates(analysis, config),
+            "finding_barriers": tables.finding_barriers(analysis, config, estimates),
+            "org_maturity": tables.org_maturity(analysis, config),
+            "finding_maturity": tables.finding_maturity(analysis, config, estimates),
+            "finding_goal_coverage": tables.finding_goal_coverage(analysis, config, estimates),
+            "finding_context": tables.finding_context(analysis, config, estimates),
+            "finding_trends": trends.finding_trends(analysis, inputs, config, estimates),
+        }
+        replace_tables(con, result)
+    for name, rows in result.items():
         meta = table_metadata(rows, preview=_headline(rows), rows=20)
         if "suppressed" in rows:
             meta["suppressed cells"] = int(rows["suppressed"].sum())
-        return dg.MaterializeResult(metadata=meta)
-
-    return _asset
-
-
-finding_assets = [_finding_asset(name, text, fn) for name, (text, fn) in FINDINGS.items()]
+        yield dg.MaterializeResult(asset_key=name, metadata=meta)
 
 
 def _result(outcome: CheckOutcome) -> dg.AssetCheckResult:

@@ -11,6 +11,7 @@ from pipeline.findings.analysis import Analysis, Inputs, build_analysis, load_in
 from pipeline.findings.config import FindingsConfig, load_config
 from pipeline.findings.estimate import LAYOUT
 from pipeline.findings.tables import (
+    estimate_all,
     finding_barriers,
     finding_context,
     finding_goal_coverage,
@@ -47,16 +48,17 @@ def compute_findings(inputs: Inputs, config: FindingsConfig | None = None) -> di
     """analysis_respondents, the item catalogue, weighting notes and every findings table."""
     config = config or load_config()
     analysis = build_analysis(inputs, config)
+    estimates = estimate_all(analysis, config)
     return {
         "analysis_respondents": analysis.respondents,
         "dim_item": analysis.catalogue,
         "weighting_strata": analysis.frames,
         "weighting_collapse_steps": analysis.collapse_steps,
         "finding_response_rates": finding_response_rates(analysis, config),
-        "finding_barriers": finding_barriers(analysis, config),
+        "finding_barriers": finding_barriers(analysis, config, estimates),
         "org_maturity": org_maturity(analysis, config),
-        "finding_maturity": finding_maturity(analysis, config),
-        "finding_goal_coverage": finding_goal_coverage(analysis, config),
-        "finding_context": finding_context(analysis, config),
-        "finding_trends": finding_trends(analysis, inputs, config),
+        "finding_maturity": finding_maturity(analysis, config, estimates),
+        "finding_goal_coverage": finding_goal_coverage(analysis, config, estimates),
+        "finding_context": finding_context(analysis, config, estimates),
+        "finding_trends": finding_trends(analysis, inputs, config, estimates),
     }

@@ -148,15 +148,14 @@ def build_analysis(inputs: Inputs, config: FindingsConfig | None = None) -> Anal
     config = config or load_config()
     q = load_questionnaire()
     rows, frames, steps = [], [], []
+    wide = item_defs.respondent_items(inputs.responses, q)
+    mat = maturity.stages(wide, config)
+    wide = wide.join(maturity.stage_items(mat["maturity_stage"], config)).join(mat)
     for _, wave in inputs.waves.iterrows():
-        responses = inputs.responses[inputs.responses["wave"] == wave["wave"]]
-        wave_questions = inputs.wave_questions[inputs.wave_questions["wave"] == wave["wave"]]
-        wide = item_defs.wave_items(responses, wave_questions, q)
-        mat = maturity.stages(wide, config)
-        wide = wide.join(maturity.stage_items(mat["maturity_stage"], config)).join(mat)
+        wave_wide = wide.xs(wave["wave"], level="wave") if wave["wave"] in wide.index.get_level_values(0) else None
         for org_type in str(wave["org_types"]).split(";"):
             frame = wave_frame(inputs, wave, org_type)
-            if (frame["status"] == "complete").sum() < 2:
+            if (frame["status"] == "complete").sum() < 2 or wave_wide is None:
                 continue
             ps = weights_for(frame, org_type)
             units = ps.units.set_index("org_code")
@@ -169,8 +168,7 @@ def build_analysis(inputs: Inputs, config: FindingsConfig | None = None) -> Anal
             )
             frames.append(frame)
             steps.append(ps.collapse_steps.assign(wave=wave["wave"], org_type=org_type))
-            complete = frame[frame["status"] == "complete"].copy()
-            complete = complete.join(wide, on="respondent_id")
+            complete = frame[frame["status"] == "complete"].join(wave_wide, on="respondent_id")
             network = complete["networks_any"] if "networks_any" in complete else pd.Series(pd.NA, index=complete.index)
             complete["network_member"] = network.map({1.0: True, 0.0: False}).astype("boolean")
             complete["weight_inhabitants"] = complete["weight"] * complete["population"].astype(float)

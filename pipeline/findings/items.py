@@ -31,14 +31,6 @@ ANY_QUESTIONS = ("networks", "partnerships")
 SKIP_QUESTIONS = ("org_type",)
 
 
-def _option_codes(wave_questions: pd.DataFrame, question_id: str, q: Questionnaire) -> list[str]:
-    row = wave_questions[wave_questions["question_id"] == question_id]
-    offered = row["option_codes"].iloc[0] if len(row) else None
-    if isinstance(offered, str) and offered:
-        return offered.split(";")
-    return list(q[question_id].option_codes)
-
-
 def _top_two(question) -> float:
     ordinals = sorted(o.ordinal for o in question.options if o.ordinal is not None)
     return ordinals[-2]
@@ -105,38 +97,36 @@ def catalogue(q: Questionnaire) -> pd.DataFrame:
     return frame
 
 
-def wave_items(responses: pd.DataFrame, wave_questions: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
-    """One row per respondent (index respondent_id), one column per item asked in this wave."""
-    respondents = pd.Index(responses["respondent_id"].unique(), name="respondent_id")
+def respondent_items(responses: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+    """One row per respondent and wave (index: wave, respondent_id), one column per item; NaN where a question was
+    not answered or not asked in that wave. Vectorised across waves: one pass per question."""
+    keys = ["wave", "respondent_id"]
+    index = pd.MultiIndex.from_frame(responses[keys].drop_duplicates())
     columns: dict[str, pd.Series] = {}
-    by_question = {k: v for k, v in responses.groupby("question_id", sort=False)}
-    for question_id in wave_questions["question_id"]:
+    for question_id, part in responses.groupby("question_id", sort=False):
+        if question_id not in q:
+            continue
         question = q[question_id]
         if question.type in ("text", "number") or question.id in SKIP_QUESTIONS:
             continue
-        part = by_question.get(question_id)
-        if part is None:
-            part = responses.iloc[0:0]
         if question.type == "scale":
-            score = part.set_index("respondent_id")["value_num"].reindex(respondents)
+            score = part.set_index(keys)["value_num"].reindex(index)
             columns[f"{question_id}_score"] = score
             columns[f"{question_id}_top2"] = (score >= _top_two(question)).astype(float).where(score.notna())
         elif question.type == "single":
-            chosen = part.set_index("respondent_id")["option_code"].reindex(respondents)
+            chosen = part.set_index(keys)["option_code"].reindex(index)
+            answered = chosen.notna()
             for code in question.option_codes:
-                columns[f"{question_id}_{code}"] = (chosen == code).astype(float).where(chosen.notna())
-        else:  # multiple: 1/0 rows per offered option
-            wide = part.pivot_table(index="respondent_id", columns="option_code", values="value_num", aggfunc="max")
-            wide = wide.reindex(respondents)
-            offered = _option_codes(wave_questions, question_id, q)
-            for code in offered:
-                columns[f"{question_id}_{code}"] = (
-                    wide[code] if code in wide.columns else pd.Series(np.nan, index=respondents)
-                )
+                columns[f"{question_id}_{code}"] = (chosen == code).astype(float).where(answered)
+        else:  # multiple: one 1/0 row per option the wave offered
+            wide = part.set_index([*keys, "option_code"])["value_num"].unstack("option_code").reindex(index)
+            for code in question.option_codes:
+                if code in wide.columns:
+                    columns[f"{question_id}_{code}"] = wide[code]
             if question_id in ANY_QUESTIONS:
-                substantive = [c for c in offered if not question.option(c).exclusive and c in wide.columns]
+                substantive = [c for c in question.option_codes if not question.option(c).exclusive and c in wide]
                 answered = wide.notna().any(axis=1)
                 columns[f"{question_id}_any"] = (
                     (wide[substantive].fillna(0).max(axis=1) > 0).astype(float).where(answered)
                 )
-    return pd.DataFrame(columns, index=respondents)
+    return pd.DataFrame(columns, index=index)

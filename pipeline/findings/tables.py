@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -21,6 +23,7 @@ from pipeline.findings.analysis import Analysis
 from pipeline.findings.config import FindingsConfig
 from pipeline.findings.estimate import (
     LAYOUT,
+    Group,
     clip_share_differences,
     contrast_rows,
     design_of,
@@ -28,6 +31,7 @@ from pipeline.findings.estimate import (
     groups,
     suppress,
 )
+from pipeline.survey.design import SurveyDesign
 
 CONTRAST_ITEMS = {
     "maturity": ["maturity_stage_ge3", "maturity_self_top2", "maturity_self_score"],
@@ -47,24 +51,50 @@ def _breakdowns(config: FindingsConfig, org_type: str) -> list[str]:
     return [b for b, types in config.breakdowns.items() if org_type in types]
 
 
-def _per_wave(analysis: Analysis, config: FindingsConfig, finding: str, with_contrasts: bool = False) -> pd.DataFrame:
-    cat = analysis.catalogue
-    items = cat.loc[cat["finding"] == finding, "item"].tolist()
+@dataclass
+class Cell:
+    """One wave × org type: its respondents, frame, design and breakdowns (built once, used by every table)."""
+
+    wave: str
+    org_type: str
+    data: pd.DataFrame
+    frame: pd.DataFrame
+    design: SurveyDesign
+    breakdowns: list[str]
+
+
+def cells(analysis: Analysis, config: FindingsConfig) -> list[Cell]:
+    """Every wave × org type with at least two complete respondents."""
+    frames = {key: f for key, f in analysis.frames.groupby(["wave", "org_type"], sort=False)}
     out = []
-    data_all = analysis.respondents
-    for (wave, org_type), data in data_all.groupby(["wave", "org_type"], sort=False):
+    for (wave, org_type), data in analysis.respondents.groupby(["wave", "org_type"], sort=False):
         data = data.reset_index(drop=True)
-        frame = analysis.frames[(analysis.frames["wave"] == wave) & (analysis.frames["org_type"] == org_type)]
-        design = design_of(data)
-        breakdowns = _breakdowns(config, org_type)
-        rows = estimate_items(data, frame, cat, items, breakdowns, config, design)
-        if with_contrasts:
-            wanted = [i for i in CONTRAST_ITEMS.get(finding, []) if i in items]
-            rows = pd.concat([rows, contrast_rows(data, cat, wanted, config, breakdowns, design)], ignore_index=True)
-        out.append(rows.assign(wave=wave, org_type=org_type))
+        out.append(Cell(wave, org_type, data, frames[(wave, org_type)], design_of(data), _breakdowns(config, org_type)))
+    return out
+
+
+def estimate_all(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
+    """Every item of every finding for every cell, breakdown and estimand, plus the configured contrasts — one
+    estimation call per cell, estimand and measure. Rows carry ``finding`` (the table they belong to)."""
+    cat = analysis.catalogue
+    finding_of = cat.set_index("item")["finding"]
+    items = cat["item"].tolist()
+    contrast_items = [i for f in CONTRAST_ITEMS.values() for i in f]
+    out = []
+    for cell in cells(analysis, config):
+        rows = estimate_items(cell.data, cell.frame, cat, items, cell.breakdowns, config, cell.design)
+        diffs = contrast_rows(cell.data, cat, contrast_items, config, cell.breakdowns, cell.design)
+        out.append(pd.concat([rows, diffs], ignore_index=True).assign(wave=cell.wave, org_type=cell.org_type))
     if not out:
-        return pd.DataFrame(columns=LAYOUT)
-    return _finish(pd.concat(out, ignore_index=True))
+        return pd.DataFrame(columns=[*LAYOUT, "finding"])
+    rows = pd.concat(out, ignore_index=True)
+    rows["finding"] = rows["item"].map(finding_of)
+    return rows
+
+
+def _select(estimates: pd.DataFrame, finding: str) -> pd.DataFrame:
+    rows = estimates[estimates["finding"] == finding]
+    return _finish(rows) if not rows.empty else pd.DataFrame(columns=LAYOUT)
 
 
 def _finish(rows: pd.DataFrame) -> pd.DataFrame:
@@ -113,22 +143,26 @@ def org_type_contrast(rows: pd.DataFrame, level: float, min_n: int) -> pd.DataFr
     return out
 
 
-def finding_barriers(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
-    rows = _per_wave(analysis, config, "barriers", with_contrasts=True)
+def finding_barriers(analysis: Analysis, config: FindingsConfig, estimates: pd.DataFrame | None = None) -> pd.DataFrame:
+    est = estimate_all(analysis, config) if estimates is None else estimates
+    rows = _select(est, "barriers")
     return _finish(pd.concat([rows, org_type_contrast(rows, config.level, config.min_n)], ignore_index=True))
 
 
-def finding_maturity(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
-    rows = _per_wave(analysis, config, "maturity", with_contrasts=True)
+def finding_maturity(analysis: Analysis, config: FindingsConfig, estimates: pd.DataFrame | None = None) -> pd.DataFrame:
+    est = estimate_all(analysis, config) if estimates is None else estimates
+    rows = _select(est, "maturity")
     return _finish(pd.concat([rows, org_type_contrast(rows, config.level, config.min_n)], ignore_index=True))
 
 
-def finding_goal_coverage(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
-    return _per_wave(analysis, config, "goal_coverage")
+def finding_goal_coverage(
+    analysis: Analysis, config: FindingsConfig, estimates: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    return _select(estimate_all(analysis, config) if estimates is None else estimates, "goal_coverage")
 
 
-def finding_context(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
-    return _per_wave(analysis, config, "context")
+def finding_context(analysis: Analysis, config: FindingsConfig, estimates: pd.DataFrame | None = None) -> pd.DataFrame:
+    return _select(estimate_all(analysis, config) if estimates is None else estimates, "context")
 
 
 def org_maturity(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
@@ -187,42 +221,41 @@ def finding_response_rates(analysis: Analysis, config: FindingsConfig) -> pd.Dat
         frame = frame.reset_index(drop=True)
         breakdowns = [b for b in _breakdowns(config, org_type) if b != "network_member"]
         grps = groups(frame.assign(weight=1.0), frame, breakdowns)
-        strata = sorted(frame["stratum"].unique())
-        for label in strata:
+        for label in sorted(frame["stratum"].unique()):
             mask = (frame["stratum"] == label).to_numpy()
-            grps.append(type(grps[0])("stratum", label, label, label, mask, float(mask.sum())))
-        for g in grps:
-            part = frame[g.mask]
-            complete = int((part["status"] == "complete").sum())
-            partial = int((part["status"] == "partial").sum())
-            invited = len(part)
-            for item, value in (
-                ("response_rate", complete / invited if invited else np.nan),
-                ("response_rate_any", (complete + partial) / invited if invited else np.nan),
-            ):
-                out.append(
-                    {
-                        "wave": wave,
-                        "org_type": org_type,
-                        "estimand": "orgs",
-                        "breakdown": g.breakdown,
-                        "grp": g.grp,
-                        "grp_label_nb": g.label_nb,
-                        "grp_label_en": g.label_en,
-                        "item": item,
-                        "measure": "proportion",
-                        "estimate": value,
-                        "se": np.nan,
-                        "ci_low": np.nan,
-                        "ci_high": np.nan,
-                        "n_respondents": complete if item == "response_rate" else complete + partial,
-                        "n_population": float(invited),
-                        "suppressed": False,
-                        "n_complete": complete,
-                        "n_partial": partial,
-                    }
-                )
-    rows = pd.DataFrame(out)
+            grps.append(Group("stratum", label, label, label, mask, float(mask.sum())))
+        status = frame["status"].to_numpy()
+        complete_all, partial_all = status == "complete", status == "partial"
+        masks = np.column_stack([g.mask for g in grps])
+        invited = masks.sum(axis=0)
+        complete = (masks & complete_all[:, None]).sum(axis=0)
+        partial = (masks & partial_all[:, None]).sum(axis=0)
+        base = pd.DataFrame(
+            {
+                "wave": wave,
+                "org_type": org_type,
+                "estimand": "orgs",
+                "breakdown": [g.breakdown for g in grps],
+                "grp": [g.grp for g in grps],
+                "grp_label_nb": [g.label_nb for g in grps],
+                "grp_label_en": [g.label_en for g in grps],
+                "measure": "proportion",
+                "se": np.nan,
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "n_population": invited.astype(float),
+                "suppressed": False,
+                "n_complete": complete,
+                "n_partial": partial,
+            }
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = base.assign(item="response_rate", estimate=complete / invited, n_respondents=complete)
+            rate_any = base.assign(
+                item="response_rate_any", estimate=(complete + partial) / invited, n_respondents=complete + partial
+            )
+        out.append(pd.concat([rate, rate_any]).sort_index(kind="stable"))
+    rows = pd.concat(out, ignore_index=True)
     result = _finish(rows)
     result["n_complete"] = rows["n_complete"].astype("int64")
     result["n_partial"] = rows["n_partial"].astype("int64")

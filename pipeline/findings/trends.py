@@ -25,8 +25,9 @@ from scipy import stats
 
 from pipeline.findings.analysis import Analysis, Inputs, weights_for
 from pipeline.findings.config import FindingsConfig
-from pipeline.findings.estimate import LAYOUT, clip_share_differences, design_of, estimate_items, suppress
-from pipeline.geography import size_class, successors
+from pipeline.findings.estimate import LAYOUT, clip_share_differences, design_of, suppress
+from pipeline.geography import size_class
+from pipeline.geography.crosswalk import successor_map
 from pipeline.survey import means, ratios
 
 TREND_COLUMNS = [*LAYOUT, "wave_from", "wave_to", "population", "estimate_from", "estimate_to", "n_unmatched"]
@@ -42,30 +43,32 @@ def wave_pairs(waves: pd.DataFrame) -> list[tuple[str, str]]:
     return pairs
 
 
-def comparable_items(analysis: Analysis, w1: str, w2: str, org_type: str) -> list[str]:
+def answered_items(analysis: Analysis) -> pd.DataFrame:
+    """(wave, org_type) × item: True where someone answered the item (trend items exclude context items)."""
+    items = analysis.catalogue.loc[analysis.catalogue["finding"] != "context", "item"].tolist()
+    items = [i for i in items if i in analysis.respondents]
+    return analysis.respondents.groupby(["wave", "org_type"])[items].count() > 0
+
+
+def comparable_items(answered: pd.DataFrame, w1: str, w2: str, org_type: str) -> list[str]:
     """Items answered by someone in both waves (same canonical item, same org type)."""
-    data = analysis.respondents
-    cat = analysis.catalogue[analysis.catalogue["finding"] != "context"]
-    out = []
-    for item in cat["item"]:
-        a = data.loc[(data["wave"] == w1) & (data["org_type"] == org_type), item]
-        b = data.loc[(data["wave"] == w2) & (data["org_type"] == org_type), item]
-        if a.notna().any() and b.notna().any():
-            out.append(item)
-    return out
+    if (w1, org_type) not in answered.index or (w2, org_type) not in answered.index:
+        return []
+    both = answered.loc[(w1, org_type)] & answered.loc[(w2, org_type)]
+    return both[both].index.tolist()
 
 
-def _all_rows(analysis: Analysis, config: FindingsConfig, w1: str, w2: str, org_type: str, items: list[str]):
-    per_wave = {}
-    for wave in (w1, w2):
-        data = analysis.respondents[
-            (analysis.respondents["wave"] == wave) & (analysis.respondents["org_type"] == org_type)
-        ].reset_index(drop=True)
-        frame = analysis.frames[(analysis.frames["wave"] == wave) & (analysis.frames["org_type"] == org_type)]
-        breakdowns = TREND_BREAKDOWNS if org_type == "kommune" else ["total"]
-        per_wave[wave] = estimate_items(data, frame, analysis.catalogue, items, breakdowns, config)
+def _all_rows(estimates: pd.DataFrame, config: FindingsConfig, w1: str, w2: str, org_type: str, items: list[str]):
+    """Change between the two waves' own estimates (total and size classes), independent-samples SE."""
+    breakdowns = TREND_BREAKDOWNS if org_type == "kommune" else ["total"]
+    base = estimates[
+        (estimates["org_type"] == org_type)
+        & estimates["breakdown"].isin(breakdowns)
+        & estimates["item"].isin(items)
+        & (estimates["measure"] != "difference")
+    ]
     keys = ["estimand", "breakdown", "grp", "item"]
-    both = per_wave[w1].merge(per_wave[w2], on=keys, suffixes=("_from", "_to"))
+    both = base[base["wave"] == w1].merge(base[base["wave"] == w2], on=keys, suffixes=("_from", "_to"))
     z = stats.norm.ppf(0.5 + config.level / 2)
     change = both["estimate_to"] - both["estimate_from"]
     se = np.sqrt(both["se_from"] ** 2 + both["se_to"] ** 2)
@@ -97,11 +100,8 @@ def _all_rows(analysis: Analysis, config: FindingsConfig, w1: str, w2: str, org_
 
 def _reference_codes(codes: pd.Series, frame_year: int, reference: int, org_type: str) -> pd.Series:
     """Each org's code on the reference frame; None when it was split (cannot be matched)."""
-    mapped = {}
-    for code in codes.unique():
-        targets = successors(code, frame_year, reference, org_type) if frame_year <= reference else []
-        mapped[code] = targets[0] if len(targets) == 1 else None
-    return codes.map(mapped)
+    mapping = successor_map(frame_year, reference, org_type) if frame_year <= reference else {}
+    return codes.map(lambda c: mapping[c][0] if len(mapping.get(c, ())) == 1 else None)
 
 
 def _panel_rows(
@@ -201,19 +201,25 @@ def _panel_rows(
     return pd.concat(out, ignore_index=True)
 
 
-def finding_trends(analysis: Analysis, inputs: Inputs, config: FindingsConfig) -> pd.DataFrame:
+def finding_trends(
+    analysis: Analysis, inputs: Inputs, config: FindingsConfig, estimates: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Changes between waves (see module docstring) for both estimands."""
+    from pipeline.findings.tables import estimate_all
+
+    estimates = estimate_all(analysis, config) if estimates is None else estimates
+    answered = answered_items(analysis)
     out = []
     org_types = inputs.waves.set_index("wave")["org_types"].str.split(";")
     for w1, w2 in wave_pairs(inputs.waves):
         for org_type in ("kommune", "fylkeskommune"):
             if org_type not in org_types[w1] or org_type not in org_types[w2]:
                 continue
-            items = comparable_items(analysis, w1, w2, org_type)
+            items = comparable_items(answered, w1, w2, org_type)
             if not items:
                 continue
             parts = [
-                _all_rows(analysis, config, w1, w2, org_type, items),
+                _all_rows(estimates, config, w1, w2, org_type, items),
                 _panel_rows(analysis, inputs, config, w1, w2, org_type, items),
             ]
             for part in parts:

@@ -97,26 +97,31 @@ def dim_crosswalk() -> pd.DataFrame:
     return _crosswalk().copy()
 
 
-def successors(code: str, from_year: int, to_year: int, org_type: str = "kommune") -> list[str]:
-    """Codes in frame ``to_year`` that the org ``code`` of frame ``from_year`` became (several after a split)."""
-    if from_year == to_year:
-        return [code]
+@cache
+def successor_map(from_year: int, to_year: int, org_type: str = "kommune") -> dict[str, tuple[str, ...]]:
+    """Every code of frame ``from_year`` → the code(s) it became in frame ``to_year`` (several after a split)."""
     if from_year > to_year:
         raise ValueError(f"crosswalks only go forward in time ({from_year} → {to_year})")
+    from pipeline.geography.frames import frame
+
+    current = {code: (code,) for code in frame(from_year, [org_type])["org_code"]}
     table = _crosswalk()
-    current = [code]
     for step_from, step_to in STEPS:
         if step_from < from_year or step_to > to_year:
             continue
         part = table[(table["org_type"] == org_type) & (table["from_year"] == step_from)]
-        nxt: list[str] = []
-        for c in current:
-            found = part.loc[part["from_code"] == c, "to_code"].tolist()
-            if not found:
-                return []
-            nxt.extend(x for x in found if x not in nxt)
-        current = nxt
+        step = part.groupby("from_code")["to_code"].agg(tuple).to_dict()
+        current = {
+            code: tuple(dict.fromkeys(t for c in codes for t in step.get(c, ()))) for code, codes in current.items()
+        }
     return current
+
+
+def successors(code: str, from_year: int, to_year: int, org_type: str = "kommune") -> list[str]:
+    """Codes in frame ``to_year`` that the org ``code`` of frame ``from_year`` became (several after a split)."""
+    if from_year == to_year:
+        return [code]
+    return list(successor_map(from_year, to_year, org_type).get(code, ()))
 
 
 def frame_mapping(from_year: int, to_year: int, org_type: str = "kommune") -> pd.DataFrame:
@@ -125,11 +130,9 @@ def frame_mapping(from_year: int, to_year: int, org_type: str = "kommune") -> pd
     Columns: from_code, to_code, split (True when the org was divided and cannot be assigned to one successor).
     Split orgs appear once per successor.
     """
-    from pipeline.geography.frames import frame
-
-    rows = []
-    for code in frame(from_year, [org_type])["org_code"]:
-        targets = successors(code, from_year, to_year, org_type)
-        for target in targets:
-            rows.append((code, target, len(targets) > 1))
+    rows = [
+        (code, target, len(targets) > 1)
+        for code, targets in successor_map(from_year, to_year, org_type).items()
+        for target in targets
+    ]
     return pd.DataFrame(rows, columns=["from_code", "to_code", "split"])
