@@ -10,6 +10,8 @@ export KS_SDG_DAGSTER_DIR := $(CURDIR)/.dagster
 export KS_SDG_DAGSTER_COMPUTE_LOGS := $(CURDIR)/.dagster/logs
 export KS_SDG_ROOT := $(CURDIR)
 export MPLBACKEND := Agg
+# one BLAS thread: the matrices are small and the machine has 2 cores
+export OPENBLAS_NUM_THREADS ?= 1
 HOST ?= 127.0.0.1
 PORT ?= 3000
 

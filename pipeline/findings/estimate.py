@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline.findings.config import FindingsConfig
 from pipeline.geography import SIZE_CLASS_LABELS
-from pipeline.survey import differences, proportions, ratios, svydesign
+from pipeline.survey import differences, shares_and_scores, svydesign
 from pipeline.survey.design import SurveyDesign
 
 LAYOUT = [
@@ -89,22 +89,23 @@ def groups(data: pd.DataFrame, frame: pd.DataFrame, breakdowns: list[str]) -> li
         if breakdown == "total":
             continue
         column = COLUMN_OF[breakdown]
+        values = data[column].to_numpy(dtype=object, na_value=None)
         if breakdown == "network_member":
-            known = data[column].dropna()
-            if known.empty:
+            if all(v is None for v in values):
                 continue
+            weights = data["weight"].to_numpy(dtype=float)
             for value in (True, False):
-                mask = (data[column] == value).fillna(False).to_numpy(dtype=bool)
+                mask = values == value
                 nb, en = _label(breakdown, value, county_names)
-                result.append(Group(breakdown, str(value).lower(), nb, en, mask, float(data["weight"][mask].sum())))
+                result.append(Group(breakdown, str(value).lower(), nb, en, mask, float(weights[mask].sum())))
             continue
-        values = sorted(frame[column].dropna().unique().tolist())
-        for value in values:
-            mask = (data[column] == value).fillna(False).to_numpy(dtype=bool)
+        frame_values = frame[column].to_numpy(dtype=object, na_value=None)
+        counts = pd.Series(frame_values[frame_values != None]).value_counts()  # noqa: E711
+        for value in sorted(counts.index.tolist()):
+            mask = values == value
             nb, en = _label(breakdown, value, county_names)
-            n_pop = float((frame[column] == value).sum())
             grp = str(value).lower() if isinstance(value, bool | np.bool_) else str(value)
-            result.append(Group(breakdown, grp, nb, en, mask, n_pop))
+            result.append(Group(breakdown, grp, nb, en, mask, float(counts[value])))
     return result
 
 
@@ -114,7 +115,7 @@ def design_of(data: pd.DataFrame) -> SurveyDesign:
 
 
 def _matrix(data: pd.DataFrame, items: list[str]) -> np.ndarray:
-    return data[items].astype("float64").to_numpy(dtype=float, na_value=np.nan)
+    return data[items].to_numpy(dtype=float, na_value=np.nan)
 
 
 def estimate_items(
@@ -127,37 +128,29 @@ def estimate_items(
     design: SurveyDesign | None = None,
 ) -> pd.DataFrame:
     """Long findings rows for the given items, every applicable breakdown group and both estimands."""
-    items = [i for i in items if i in data.columns and data[i].notna().any()]
+    present = [i for i in items if i in data.columns]
+    answered = data[present].notna().any().to_numpy() if present else np.array([], dtype=bool)
+    items = [i for i, ok in zip(present, answered, strict=True) if ok]
     if not items:
         return pd.DataFrame(columns=LAYOUT)
     design = design or design_of(data)
     grps = groups(data, frame, breakdowns)
     D = np.column_stack([g.mask for g in grps])
-    measure = catalogue.set_index("item")["measure"]
-    population = data["population"].astype("float64").to_numpy()
+    measure_of = catalogue.set_index("item")["measure"]
+    measures = np.array([measure_of.get(i, "proportion") for i in items], dtype=object)
+    population = data["population"].to_numpy(dtype=float, na_value=np.nan)
+    Y = _matrix(data, items)
     out = []
     for estimand in ESTIMANDS:
         size = population if estimand == "inhabitants" else None
-        for kind in ("proportion", "mean"):
-            chosen = [i for i in items if measure.get(i, "proportion") == kind]
-            if not chosen:
-                continue
-            Y = _matrix(data, chosen)
-            if kind == "proportion":
-                est = proportions(design, Y, size=size, domains=D, ci="logit", level=config.level)
-            elif size is None:
-                est = ratios(design, Y, None, domains=D, ci="wald", level=config.level)
-            else:
-                S = np.broadcast_to(size[:, None], Y.shape)
-                est = ratios(
-                    design, Y * size[:, None], S, answered=~np.isnan(Y), domains=D, ci="wald", level=config.level
-                )
-            out.append(_rows(est, grps, chosen, kind, estimand))
-    result = pd.concat(out, ignore_index=True)
-    return suppress(result, config.min_n)
+        est = shares_and_scores(
+            design, Y, proportion=measures == "proportion", size=size, domains=D, level=config.level
+        )
+        out.append(_rows(est, grps, items, measures, estimand))
+    return suppress(pd.concat(out, ignore_index=True), config.min_n)
 
 
-def _rows(est, grps: list[Group], items: list[str], measure: str, estimand: str) -> pd.DataFrame:
+def _rows(est, grps: list[Group], items: list[str], measure, estimand: str) -> pd.DataFrame:
     G, k = est.estimate.shape
     rep = lambda values: np.repeat(np.asarray(values, dtype=object), k)  # noqa: E731
     return pd.DataFrame(
@@ -168,7 +161,7 @@ def _rows(est, grps: list[Group], items: list[str], measure: str, estimand: str)
             "grp_label_nb": rep([g.label_nb for g in grps]),
             "grp_label_en": rep([g.label_en for g in grps]),
             "item": np.tile(np.asarray(items, dtype=object), G),
-            "measure": measure,
+            "measure": np.tile(np.asarray(measure, dtype=object), G) if not isinstance(measure, str) else measure,
             "estimate": est.estimate.ravel(),
             "se": est.se.ravel(),
             "ci_low": est.ci_low.ravel(),
@@ -192,12 +185,11 @@ def clip_share_differences(rows: pd.DataFrame) -> pd.DataFrame:
 def suppress(rows: pd.DataFrame, min_n: int) -> pd.DataFrame:
     """Flag cells with fewer than ``min_n`` respondents and withhold their numbers (also cells with no
     estimate at all, e.g. a group without respondents)."""
-    rows = rows.copy()
-    small = (rows["n_respondents"] < min_n) | rows["estimate"].isna()
-    rows["suppressed"] = small
-    for col in ("estimate", "se", "ci_low", "ci_high"):
-        rows.loc[small, col] = np.nan
-    return rows
+    small = (rows["n_respondents"].to_numpy() < min_n) | np.isnan(rows["estimate"].to_numpy(dtype=float))
+    values = {
+        col: np.where(small, np.nan, rows[col].to_numpy(dtype=float)) for col in ("estimate", "se", "ci_low", "ci_high")
+    }
+    return rows.assign(**values, suppressed=small)
 
 
 def contrast_rows(
@@ -227,7 +219,7 @@ def contrast_rows(
     if not kept:
         return pd.DataFrame(columns=LAYOUT)
     Y = _matrix(data, items)
-    population = data["population"].astype("float64").to_numpy()
+    population = data["population"].to_numpy(dtype=float, na_value=np.nan)
     out = []
     for estimand in ESTIMANDS:
         if estimand == "orgs":

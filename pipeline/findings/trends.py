@@ -18,6 +18,7 @@ points).
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -58,17 +59,18 @@ def comparable_items(answered: pd.DataFrame, w1: str, w2: str, org_type: str) ->
     return both[both].index.tolist()
 
 
-def _all_rows(estimates: pd.DataFrame, config: FindingsConfig, w1: str, w2: str, org_type: str, items: list[str]):
+def _trend_bases(estimates: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+    """Per (wave, org type): the estimates trends compare (totals, and size classes for municipalities)."""
+    base = estimates[estimates["breakdown"].isin(TREND_BREAKDOWNS) & (estimates["measure"] != "difference")]
+    base = base[(base["org_type"] == "kommune") | (base["breakdown"] == "total")]
+    return {key: part for key, part in base.groupby(["wave", "org_type"], sort=False)}
+
+
+def _all_rows(bases: dict, config: FindingsConfig, w1: str, w2: str, org_type: str, items: list[str]):
     """Change between the two waves' own estimates (total and size classes), independent-samples SE."""
-    breakdowns = TREND_BREAKDOWNS if org_type == "kommune" else ["total"]
-    base = estimates[
-        (estimates["org_type"] == org_type)
-        & estimates["breakdown"].isin(breakdowns)
-        & estimates["item"].isin(items)
-        & (estimates["measure"] != "difference")
-    ]
     keys = ["estimand", "breakdown", "grp", "item"]
-    both = base[base["wave"] == w1].merge(base[base["wave"] == w2], on=keys, suffixes=("_from", "_to"))
+    first, second = bases[(w1, org_type)], bases[(w2, org_type)]
+    both = first[first["item"].isin(items)].merge(second, on=keys, suffixes=("_from", "_to"))
     z = stats.norm.ppf(0.5 + config.level / 2)
     change = both["estimate_to"] - both["estimate_from"]
     se = np.sqrt(both["se_from"] ** 2 + both["se_to"] ** 2)
@@ -104,31 +106,58 @@ def _reference_codes(codes: pd.Series, frame_year: int, reference: int, org_type
     return codes.map(lambda c: mapping[c][0] if len(mapping.get(c, ())) == 1 else None)
 
 
-def _panel_rows(
-    analysis: Analysis, inputs: Inputs, config: FindingsConfig, w1: str, w2: str, org_type: str, items: list[str]
-) -> pd.DataFrame:
-    waves = inputs.waves.set_index("wave")
+def _weighted_mean(
+    w: np.ndarray, D: np.ndarray, y: np.ndarray, answered: np.ndarray, size: np.ndarray | None
+) -> np.ndarray:
+    """(G, k) weighted means Σ w·s·d·a·y / Σ w·s·d·a over the units that answered both waves (s = size or 1)."""
+    ws = w if size is None else w * size
+    Dw = D * ws[:, None]
+    a = answered.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (Dw.T @ np.where(answered, y, 0.0)) / (Dw.T @ a)
+
+
+@dataclass
+class PanelSources:
+    """Per (wave, org type): respondents keyed by their reference-frame code; per org type: the reference frame."""
+
+    sides: dict[tuple[str, str], pd.DataFrame]
+    unmatched: dict[tuple[str, str], int]
+    frames: dict[str, pd.DataFrame]
+
+
+def panel_sources(analysis: Analysis, inputs: Inputs, config: FindingsConfig) -> PanelSources:
+    """Map every wave's respondents onto the reference frame once (splits cannot be matched)."""
     reference = config.trend_reference_frame
-    sides = {}
-    unmatched = 0
-    for wave in (w1, w2):
-        data = analysis.respondents[
-            (analysis.respondents["wave"] == wave) & (analysis.respondents["org_type"] == org_type)
-        ]
-        ref = _reference_codes(data["org_code"], int(waves.at[wave, "frame_year"]), reference, org_type)
-        unmatched += int(ref.isna().sum())
-        sides[wave] = data.assign(ref_code=ref.to_numpy()).dropna(subset=["ref_code"]).set_index("ref_code")[items]
-    common = sides[w1].index.intersection(sides[w2].index)
+    frame_year = inputs.waves.set_index("wave")["frame_year"]
+    sides, unmatched = {}, {}
+    for (wave, org_type), data in analysis.respondents.groupby(["wave", "org_type"], sort=False):
+        ref = _reference_codes(data["org_code"], int(frame_year[wave]), reference, org_type)
+        unmatched[(wave, org_type)] = int(ref.isna().sum())
+        sides[(wave, org_type)] = data.assign(ref_code=ref.to_numpy()).dropna(subset=["ref_code"]).set_index("ref_code")
+    frames = {}
+    for org_type in ("kommune", "fylkeskommune"):
+        frame = inputs.orgs[(inputs.orgs["frame_year"] == reference) & (inputs.orgs["org_type"] == org_type)].copy()
+        if org_type == "kommune":
+            frame["size_class"] = pd.array([size_class(p) for p in frame["population"]], dtype="Int64")
+        frames[org_type] = frame.reset_index(drop=True)
+    return PanelSources(sides, unmatched, frames)
+
+
+def _panel_rows(
+    sources: PanelSources, config: FindingsConfig, w1: str, w2: str, org_type: str, items: list[str]
+) -> pd.DataFrame:
+    first, second = sources.sides[(w1, org_type)], sources.sides[(w2, org_type)]
+    unmatched = sources.unmatched[(w1, org_type)] + sources.unmatched[(w2, org_type)]
+    common = first.index.intersection(second.index)
     if len(common) < 2:
         return pd.DataFrame(columns=TREND_COLUMNS)
-    y1 = sides[w1].loc[common].astype(float)
-    y2 = sides[w2].loc[common].astype(float)
-    frame = inputs.orgs[(inputs.orgs["frame_year"] == reference) & (inputs.orgs["org_type"] == org_type)].copy()
-    if org_type == "kommune":
-        frame["size_class"] = pd.array([size_class(p) for p in frame["population"]], dtype="Int64")
+    y1 = first.loc[common, items].astype(float)
+    y2 = second.loc[common, items].astype(float)
+    frame = sources.frames[org_type].copy()
     frame["status"] = np.where(frame["org_code"].isin(common), "complete", "none")
     ps = weights_for(frame, org_type).units.set_index("org_code")
-    panel = frame[frame["org_code"].isin(common)].set_index("org_code").loc[common]
+    panel = frame.set_index("org_code").loc[common]
     data = pd.DataFrame(
         {
             "stratum": ps.loc[common, "stratum"].to_numpy(),
@@ -158,16 +187,15 @@ def _panel_rows(
             )
     D = np.column_stack([m[-1] for m in masks])
     out = []
+    y1v, y2v = y1.to_numpy(), y2.to_numpy()
     for estimand in ("orgs", "inhabitants"):
-        if estimand == "orgs":
+        size = None if estimand == "orgs" else pop
+        if size is None:
             est = means(design, diff, domains=D, level=config.level)
-            est_from = means(design, np.where(both_known, y1.to_numpy(), np.nan), domains=D, ci="none")
-            est_to = means(design, np.where(both_known, y2.to_numpy(), np.nan), domains=D, ci="none")
         else:
-            S = np.broadcast_to(pop[:, None], diff.shape)
-            est = ratios(design, diff * pop[:, None], S, answered=both_known, domains=D, level=config.level)
-            est_from = ratios(design, y1.to_numpy() * pop[:, None], S, answered=both_known, domains=D, ci="none")
-            est_to = ratios(design, y2.to_numpy() * pop[:, None], S, answered=both_known, domains=D, ci="none")
+            est = ratios(design, diff * pop[:, None], pop, answered=both_known, domains=D, level=config.level)
+        est_from = _weighted_mean(design.weights, D, y1v, both_known, size)
+        est_to = _weighted_mean(design.weights, D, y2v, both_known, size)
         k = len(items)
         G = len(masks)
         rows = pd.DataFrame(
@@ -191,8 +219,8 @@ def _panel_rows(
                     ],
                     k,
                 ),
-                "estimate_from": est_from.estimate.ravel(),
-                "estimate_to": est_to.estimate.ravel(),
+                "estimate_from": est_from.ravel(),
+                "estimate_to": est_to.ravel(),
                 "population": "panel",
                 "n_unmatched": unmatched,
             }
@@ -208,6 +236,8 @@ def finding_trends(
     from pipeline.findings.tables import estimate_all
 
     estimates = estimate_all(analysis, config) if estimates is None else estimates
+    bases = _trend_bases(estimates)
+    sources = panel_sources(analysis, inputs, config)
     answered = answered_items(analysis)
     out = []
     org_types = inputs.waves.set_index("wave")["org_types"].str.split(";")
@@ -219,8 +249,8 @@ def finding_trends(
             if not items:
                 continue
             parts = [
-                _all_rows(estimates, config, w1, w2, org_type, items),
-                _panel_rows(analysis, inputs, config, w1, w2, org_type, items),
+                _all_rows(bases, config, w1, w2, org_type, items),
+                _panel_rows(sources, config, w1, w2, org_type, items),
             ]
             for part in parts:
                 if not part.empty:

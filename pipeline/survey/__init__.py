@@ -10,7 +10,7 @@ Results are checked against R ``survey`` golden fixtures in ``tests/fixtures/r_s
 """
 
 from pipeline.survey.design import SurveyDesign, SurveyError, svydesign
-from pipeline.survey.estimators import Estimates, differences, means, proportions, ratios, totals
+from pipeline.survey.estimators import Estimates, differences, means, proportions, ratios, shares_and_scores, totals
 from pipeline.survey.svy import svyby, svyciprop, svydiff, svymean, svyratio, svytotal
 from pipeline.survey.weights import PostStratification, assert_weights_reproduce_totals, poststratify
 
@@ -25,6 +25,7 @@ __all__ = [
     "poststratify",
     "proportions",
     "ratios",
+    "shares_and_scores",
     "svyby",
     "svyciprop",
     "svydesign",

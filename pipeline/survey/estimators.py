@@ -47,6 +47,7 @@ __all__ = [
     "means",
     "proportions",
     "ratios",
+    "shares_and_scores",
     "totals",
 ]
 
@@ -362,6 +363,54 @@ def proportions(
         population=population,
     )
     return est
+
+
+def shares_and_scores(
+    design: SurveyDesign,
+    y: np.ndarray,
+    *,
+    proportion: np.ndarray,
+    size: np.ndarray | None = None,
+    domains: np.ndarray | None = None,
+    level: float = 0.95,
+) -> Estimates:
+    """0/1 items and scores in one linearisation: the same numbers as :func:`proportions` (logit interval) for the
+    columns flagged ``proportion`` and as :func:`means` (Wald interval) for the others — with ``size`` the
+    size-weighted versions (R ``svyratio`` with the size as denominator). One pass instead of two for findings
+    tables that mix shares and mean scores.
+    """
+    Y = _as_2d(design, y, "y")
+    prop = np.asarray(proportion, dtype=bool).reshape(-1)
+    if prop.shape != (Y.shape[1],):
+        raise SurveyError(f"proportion must flag each of the {Y.shape[1]} items")
+    finite = Y[:, prop][~np.isnan(Y[:, prop])]
+    if np.any((finite != 0) & (finite != 1)):
+        raise SurveyError("the items flagged as proportions must be 0/1 (NaN for not answered)")
+    if size is None:
+        lin = linearise(design, Y, None, domains=domains)
+    else:
+        s = np.asarray(size, dtype=float).reshape(-1)
+        if s.shape != (design.n,) or np.any(s[~np.isnan(s)] < 0):
+            raise SurveyError(f"size must be >= 0 with shape ({design.n},)")
+        lin = linearise(design, Y * s[:, None], s, answered=~np.isnan(Y), domains=domains)
+    se = np.sqrt(design.variance(lin.z, overwrite=True))
+    est = lin.estimate
+    low, high = wald_ci(est, se, level)
+    if prop.any():
+        p_low, p_high = logit_ci(est[:, prop], se[:, prop], lin.df[:, prop], lin.n[:, prop], level)
+        low[:, prop], high[:, prop] = p_low, p_high
+    return Estimates(
+        estimate=est,
+        se=se,
+        ci_low=np.asarray(low, dtype=float),
+        ci_high=np.asarray(high, dtype=float),
+        n=lin.n.astype(np.int64),
+        N=np.broadcast_to(lin.N[:, None], est.shape).copy(),
+        df=lin.df.astype(float),
+        statistic="ratio" if size is not None else "mean",
+        ci_method="logit+wald",
+        level=level,
+    )
 
 
 def totals(
