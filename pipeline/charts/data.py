@@ -42,8 +42,7 @@ class WaveInfo:
     @property
     def year(self) -> str:
         """The wave's year as shown on charts ('2021' from '2021-vsr')."""
-        head = self.wave.split("-", 1)[0]
-        return head if head.isdigit() else self.wave
+        return wave_year(self.wave)
 
 
 def wave_info(tables: Tables, wave: str, lang: str) -> WaveInfo:
@@ -168,4 +167,6 @@ def n_text(df: pd.DataFrame, lang: str, org_type: str) -> str:
     pop = df["n_population"].dropna()
     if pop.empty:
         return style.text(lang, "n", n=n_s)
-    return style.text(lang, "n_of", n=n_s, N=style.fmt_int(float(pop.max()), lang), orgs=style.orgs_word(lang, org_type))
+    return style.text(
+        lang, "n_of", n=n_s, N=style.fmt_int(float(pop.max()), lang), orgs=style.orgs_word(lang, org_type)
+    )

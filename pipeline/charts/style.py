@@ -78,7 +78,7 @@ RC: dict[str, Any] = {
     "hatch.linewidth": 0.6,
     "svg.hashsalt": "ks-sdg",
     "svg.id": "ks-sdg-chart",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # real text: faster to write, selectable and editable in the SVG
     "path.simplify": True,
 }
 
@@ -102,14 +102,15 @@ TEXT: dict[str, dict[str, str]] = {
         "orgs_fylkeskommune": "fylkeskommuner",
         "inhabitants_note": "kommunene vektet med innbyggertall",
         "inhabitants_note_fylkeskommune": "fylkeskommunene vektet med innbyggertall",
-        "ci": "Strekene viser 95 % konfidensintervall",
-        "suppressed": "undertrykt (n < {min_n})",
+        "ci": "Strekene viser 95\u00a0% konfidensintervall",
+        "suppressed": "undertrykt (n\u00a0<\u00a0{min_n})",
         "suppressed_short": "–",
         "synthetic": "SYNTETISKE DATA",
         "source": "Kilde: {title}, feltperiode {start}–{end}. Beregninger: ks-sdg.",
-        "n_of": "n = {n} av {N} {orgs}",
-        "n": "n = {n}",
+        "n_of": "n\u00a0=\u00a0{n} av {N} {orgs}",
+        "n": "n\u00a0=\u00a0{n}",
         "all": "Alle",
+        "n_per_group": "n per gruppe i tegnforklaringen",
         "percentage_points": "Endring i prosentpoeng",
     },
     "en": {
@@ -121,18 +122,50 @@ TEXT: dict[str, dict[str, str]] = {
         "inhabitants_note": "municipalities weighted by population",
         "inhabitants_note_fylkeskommune": "county authorities weighted by population",
         "ci": "Whiskers show 95% confidence intervals",
-        "suppressed": "suppressed (n < {min_n})",
+        "suppressed": "suppressed (n\u00a0<\u00a0{min_n})",
         "suppressed_short": "–",
         "synthetic": "SYNTHETIC DATA",
         "source": "Source: {title}, fieldwork {start} to {end}. Calculations: ks-sdg.",
-        "n_of": "n = {n} of {N} {orgs}",
-        "n": "n = {n}",
+        "n_of": "n\u00a0=\u00a0{n} of {N} {orgs}",
+        "n": "n\u00a0=\u00a0{n}",
         "all": "All",
+        "n_per_group": "n per group in the legend",
         "percentage_points": "Change in percentage points",
     },
 }
 
 LANGS = ("nb", "en")
+
+BREAKDOWN_TITLES: dict[str, dict[str, str]] = {
+    "nb": {
+        "total": "Alle",
+        "size_class": "Innbyggertall",
+        "centrality_class": "Sentralitet (SSBs indeks, 1 = mest sentral)",
+        "merged_2020": "Kommunereformen",
+        "network_member": "Nettverk om bærekraftsmålene",
+        "county": "Fylke",
+    },
+    "en": {
+        "total": "All",
+        "size_class": "Population size",
+        "centrality_class": "Centrality (Statistics Norway index, 1 = most central)",
+        "merged_2020": "Local government reform",
+        "network_member": "SDG networks",
+        "county": "County",
+    },
+}
+
+
+def breakdown_title(lang: str, breakdown: str) -> str:
+    """Heading of a breakdown's panel ('Innbyggertall', 'Population size', …)."""
+    return BREAKDOWN_TITLES[lang].get(breakdown, breakdown)
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` when it is one of :data:`LANGS`, else ValueError."""
+    if lang not in TEXT:
+        raise ValueError(f"unknown language {lang!r}; known: {LANGS}")
+    return lang
 
 
 def text(lang: str, key: str, **kwargs: Any) -> str:
@@ -328,7 +361,7 @@ def new_figure(
     )
     body_top = 1 - (header_in + legend_in) / height_in
     body_bottom = footer_in / height_in
-    body = (0.0, body_bottom, 1.0, body_top - body_bottom)
+    body = (fx * 0.5, body_bottom, 1.0 - fx, body_top - body_bottom)
     fig.set_layout_engine("constrained", rect=body, h_pad=0.04, w_pad=0.06, hspace=0.02, wspace=0.02)
     frame = Frame(legend_top=1 - header_in / height_in, body=body)
     fig.ks_name = name  # type: ignore[attr-defined]
@@ -344,7 +377,7 @@ def figure_legend(fig: Figure, frame: Frame, handles: list, labels: list[str], n
         handles,
         labels,
         loc="upper left",
-        bbox_to_anchor=(MARGIN_IN / fig.get_figwidth() - 0.006, frame.legend_top),
+        bbox_to_anchor=(MARGIN_IN / fig.get_figwidth(), frame.legend_top),
         bbox_transform=fig.transFigure,
         ncol=ncol,
         frameon=False,
@@ -410,6 +443,103 @@ def save_figure(fig: Figure, png: Path, svg: Path) -> None:
     bytes. Clears the figure afterwards."""
     png.parent.mkdir(parents=True, exist_ok=True)
     with styled():
-        fig.savefig(png, format="png", dpi=DPI, metadata=PNG_METADATA)
+        fig.savefig(png, format="png", dpi=DPI, metadata=PNG_METADATA, pil_kwargs={"compress_level": 3})
         fig.savefig(svg, format="svg", metadata=SVG_METADATA)
     fig.clear()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Drawing primitives shared by the chart families
+
+BAR_HEIGHT = 0.68
+ROW_IN = 0.3  # body inches per bar row
+
+
+def hbars(
+    ax: Any,
+    rows: Any,
+    lang: str,
+    *,
+    min_n: int,
+    colours: list[str] | str = PRIMARY,
+    value_labels: bool = True,
+    upper: float = 1.0,
+) -> Any:
+    """Horizontal bars, first row at the top, with CI whiskers and value labels.
+
+    ``rows`` is a DataFrame with ``label``, ``estimate``, ``ci_low``, ``ci_high``, ``suppressed`` (in drawing order).
+    Suppressed rows get no bar, only the text 'undertrykt (n < 5)'. Returns the bar container (label
+    ``"estimate"``); the whiskers are an errorbar container with gid ``"ci"``."""
+    import numpy as np
+
+    n = len(rows)
+    y = np.arange(n, dtype=float)
+    ok = ~rows["suppressed"].to_numpy(dtype=bool)
+    est = rows["estimate"].to_numpy(dtype=float)
+    lo = rows["ci_low"].to_numpy(dtype=float)
+    hi = rows["ci_high"].to_numpy(dtype=float)
+    colour_list = [colours] * n if isinstance(colours, str) else list(colours)
+    bars = ax.barh(
+        y[ok],
+        est[ok],
+        height=BAR_HEIGHT,
+        color=[c for c, k in zip(colour_list, ok, strict=True) if k],
+        label="estimate",
+        gid="estimate",
+        zorder=2,
+    )
+    has_ci = ok & ~np.isnan(lo) & ~np.isnan(hi)
+    if has_ci.any():
+        ax.errorbar(
+            est[has_ci],
+            y[has_ci],
+            xerr=[est[has_ci] - lo[has_ci], hi[has_ci] - est[has_ci]],
+            fmt="none",
+            ecolor=INK,
+            elinewidth=0.9,
+            capsize=2.2,
+            capthick=0.9,
+            gid="ci",
+            zorder=3,
+        )
+    for i in range(n):
+        if ok[i]:
+            if value_labels:
+                right = max(est[i], hi[i]) if not np.isnan(hi[i]) else est[i]
+                ax.text(
+                    min(right, upper) + upper * 0.02,
+                    y[i],
+                    fmt_pct(est[i], lang),
+                    va="center",
+                    ha="left",
+                    fontsize=FONT_BASE - 0.5,
+                    color=INK,
+                    gid="value",
+                )
+        else:
+            suppressed_text(ax, upper * 0.006, y[i], lang, min_n)
+    ax.set_yticks(y, list(rows["label"]))
+    ax.set_ylim(n - 0.5, -0.5)
+    return bars
+
+
+def suppressed_text(ax: Any, x: float, y: float, lang: str, min_n: int, ha: str = "left") -> Any:
+    """The italic grey note standing in for a withheld cell."""
+    return ax.text(
+        x,
+        y,
+        text(lang, "suppressed", min_n=min_n),
+        va="center",
+        ha=ha,
+        fontsize=FONT_BASE - 1,
+        fontstyle="italic",
+        color=MUTED,
+        gid="suppressed",
+    )
+
+
+def strip_scale_suffix(label: str) -> str:
+    """'Mangel på kompetanse (i noen grad / i stor grad)' → 'Mangel på kompetanse'."""
+    import re
+
+    return re.sub(r"\s*\((i noen grad|to some extent|snittskår|mean score)[^)]*\)\s*$", "", label)
