@@ -40,7 +40,7 @@ dev: $(STAMP)
 
 ## notebook: JupyterLab on the notebooks (they read warehouse/ks_sdg_published.duckdb)
 notebook: $(STAMP)
-	$(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir notebooks
+	env -u MPLBACKEND $(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests benchmarks

@@ -5,15 +5,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "raw" / "sample"
+from ks_testing import SAMPLE
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-
-
-def require_external() -> bool:
-    """CI sets KS_SDG_REQUIRE_EXTERNAL=1: tests needing R or Chromium then fail instead of skipping."""
-    return os.environ.get("KS_SDG_REQUIRE_EXTERNAL") == "1"
 
 
 @pytest.fixture(scope="session")

@@ -19,10 +19,11 @@ AUTOMATION = dg.AutomationCondition.eager()
     specs=[
         dg.AssetSpec(
             "analysis_respondents",
-            description="One row per complete respondent (org) and wave: frame attributes, post-stratum, N_h, n_h, "
-            "weight (N_h/n_h), weight_inhabitants, population and one 0/1 or score column per finding item — the "
-            "flat file to re-run every estimate in R/Stata/SPSS. Also writes dim_item (item catalogue), "
-            "weighting_strata (every frame org with its stratum and response status) and weighting_collapse_steps.",
+            description="One row per complete respondent (org) and wave: frame attributes, post-stratum, N_h, "
+            "respondents_h, weight (N_h/n_h), weight_inhabitants, population and one 0/1 or score column per "
+            "finding item — the flat file to re-run every estimate in R/Stata/SPSS. Also writes dim_item (item "
+            "catalogue), weighting_strata (every frame org with its stratum and response status) and "
+            "weighting_collapse_steps.",
             group_name="findings",
             kinds={"duckdb"},
             deps=["fact_respondent", "fact_response", "dim_org"],

@@ -1,6 +1,7 @@
 """``analysis_respondents``: the flat file every estimate is computed from.
 
-One row per *complete* respondent (org) and wave with its frame attributes, post-stratum, N_h, n_h, weight,
+One row per *complete* respondent (org) and wave with its frame attributes, post-stratum, N_h (orgs in the
+stratum), respondents_h (n_h; named so because DuckDB, SPSS and SAS do not tell N_h from n_h), weight,
 population and one column per finding item (named exactly as the ``item`` in the findings tables). A
 statistician can re-run every number from it in R::
 
@@ -43,7 +44,7 @@ ID_COLUMNS = [
     "network_member",
     "stratum",
     "N_h",
-    "n_h",
+    "respondents_h",
     "weight",
     "weight_inhabitants",
 ]
@@ -150,7 +151,7 @@ def build_analysis(inputs: Inputs, config: FindingsConfig | None = None) -> Anal
     rows, frames, steps = [], [], []
     wide = item_defs.respondent_items(inputs.responses, q)
     mat = maturity.stages(wide, config)
-    wide = wide.join(maturity.stage_items(mat["maturity_stage"], config)).join(mat)
+    wide = wide.join(maturity.stage_items(mat["maturity_stage"], config, mat["maturity_stage_min"])).join(mat)
     for _, wave in inputs.waves.iterrows():
         wave_wide = wide.xs(wave["wave"], level="wave") if wave["wave"] in wide.index.get_level_values(0) else None
         for org_type in str(wave["org_types"]).split(";"):
@@ -162,12 +163,16 @@ def build_analysis(inputs: Inputs, config: FindingsConfig | None = None) -> Anal
             frame = frame.assign(
                 stratum=frame["org_code"].map(units["stratum"]),
                 N_h=frame["org_code"].map(units["N_h"]),
-                n_h=frame["org_code"].map(units["n_h"]),
+                respondents_h=frame["org_code"].map(units["n_h"]),
                 weight=frame["org_code"].map(units["weight"]),
                 wave=wave["wave"],
             )
             frames.append(frame)
-            steps.append(ps.collapse_steps.assign(wave=wave["wave"], org_type=org_type))
+            steps.append(
+                ps.collapse_steps.rename(columns={"n": "respondents", "N": "frame_orgs"}).assign(
+                    wave=wave["wave"], org_type=org_type
+                )
+            )
             complete = frame[frame["status"] == "complete"].join(wave_wide, on="respondent_id")
             network = complete["networks_any"] if "networks_any" in complete else pd.Series(pd.NA, index=complete.index)
             complete["network_member"] = network.map({1.0: True, 0.0: False}).astype("boolean")
@@ -179,9 +184,9 @@ def build_analysis(inputs: Inputs, config: FindingsConfig | None = None) -> Anal
     catalogue = pd.concat([item_defs.catalogue(q), maturity.stage_catalogue(config)], ignore_index=True)
     item_cols = [c for c in catalogue["item"] if c in data.columns]
     criteria = sorted(c for c in data.columns if c.startswith("criterion_"))
-    extra = ["maturity_stage", *criteria]
+    extra = ["maturity_stage", "maturity_stage_min", *criteria]
     data = data[ID_COLUMNS + extra + item_cols]
-    for col in ("size_class", "centrality_class", "population", "N_h", "n_h"):
+    for col in ("size_class", "centrality_class", "population", "N_h", "respondents_h"):
         data[col] = data[col].astype("Int64")
     catalogue = catalogue[catalogue["item"].isin(item_cols)].reset_index(drop=True)
     catalogue["position"] = range(1, len(catalogue) + 1)

@@ -3,8 +3,9 @@
 Stages are cumulative: an org is at stage k when the criteria of stages 1..k all hold and the criterion of
 stage k+1 does not. A criterion with ``any`` holds when one of its conditions holds, with ``all`` when every
 condition holds. A condition on a question the org did not answer (or the wave did not ask) is unknown; an
-org whose stage depends on an unknown criterion gets no stage (NaN) rather than a guess. An org that fails
-stage 1 is at stage 0 whatever else it answered.
+org whose exact stage depends on an unknown criterion gets no stage (NaN) rather than a guess, but still counts
+for "stage 3 or higher" when criteria 1–3 are known to hold. An org that fails stage 1 is at stage 0 whatever
+else it answered.
 """
 
 from __future__ import annotations
@@ -44,10 +45,13 @@ def criterion(items: pd.DataFrame, stage: Stage) -> pd.Series:
 
 
 def stages(items: pd.DataFrame, config: FindingsConfig) -> pd.DataFrame:
-    """Per respondent: ``criterion_<k>`` (1/0/NaN) for every stage k ≥ 1 and the resulting ``maturity_stage``."""
+    """Per respondent: ``criterion_<k>`` (1/0/NaN) for every stage k ≥ 1, the exact ``maturity_stage`` (NaN when an
+    unknown criterion decides it) and ``maturity_stage_min``, the stage the org has certainly reached."""
     out = pd.DataFrame(index=items.index)
     stage = pd.Series(np.nan, index=items.index)
+    at_least = pd.Series(0.0, index=items.index)
     undecided = pd.Series(True, index=items.index)
+    climbing = pd.Series(True, index=items.index)  # every criterion so far known to hold
     for st in config.stages[1:]:
         met = criterion(items, st)
         out[f"criterion_{st.stage}"] = met
@@ -55,16 +59,23 @@ def stages(items: pd.DataFrame, config: FindingsConfig) -> pd.DataFrame:
         unknown = undecided & met.isna()
         stage[fails] = st.stage - 1
         undecided &= ~(fails | unknown)
+        climbing &= met == 1
+        at_least[climbing] = st.stage
     stage[undecided] = config.stages[-1].stage
     out["maturity_stage"] = stage
+    out["maturity_stage_min"] = at_least
     return out
 
 
-def stage_items(stage: pd.Series, config: FindingsConfig) -> pd.DataFrame:
-    """0/1 items ``maturity_stage_<k>`` per stage and ``maturity_stage_ge3`` (NaN where the stage is unknown)."""
+def stage_items(stage: pd.Series, config: FindingsConfig, at_least: pd.Series | None = None) -> pd.DataFrame:
+    """0/1 items ``maturity_stage_<k>`` per stage (NaN where the exact stage is unknown) and
+    ``maturity_stage_ge3`` (known also when only a lower bound of 3 or more is known)."""
     known = stage.notna()
     items = {f"maturity_stage_{st.stage}": (stage == st.stage).astype(float).where(known) for st in config.stages}
-    items["maturity_stage_ge3"] = (stage >= 3).astype(float).where(known)
+    ge3 = (stage >= 3).astype(float).where(known)
+    if at_least is not None:
+        ge3[at_least >= 3] = 1.0
+    items["maturity_stage_ge3"] = ge3
     return pd.DataFrame(items, index=stage.index)
 
 

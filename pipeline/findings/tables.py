@@ -196,11 +196,13 @@ def org_maturity(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
             "merged_2020",
             "network_member",
             "maturity_stage",
+            "maturity_stage_min",
             *criteria,
             *evidence,
         ]
     ].copy()
     out["maturity_stage"] = out["maturity_stage"].astype("Int64")
+    out["maturity_stage_min"] = out["maturity_stage_min"].astype("Int64")
     out.insert(
         out.columns.get_loc("maturity_stage") + 1,
         "stage_label_nb",

@@ -40,9 +40,9 @@ Written by the findings step; every table shares one long layout:
 
 | table | rows |
 | --- | --- |
-| `analysis_respondents` | one per complete respondent (org) and wave: frame attributes, stratum, N_h, n_h, weight, weight_inhabitants, population, one 0/1 or score column per item — re-run any estimate from it |
+| `analysis_respondents` | one per complete respondent (org) and wave: frame attributes, stratum, N_h (orgs in the stratum), respondents_h (n_h), weight, weight_inhabitants, population, one 0/1 or score column per item — re-run any estimate from it |
 | `dim_item` | item catalogue: item, question_id, option_code, measure, finding, label_nb, label_en, position |
-| `weighting_strata` | every org of every wave's frame: response status, post-stratum, N_h, n_h, weight |
+| `weighting_strata` | every org of every wave's frame: response status, post-stratum, N_h, respondents_h (n_h), weight |
 | `weighting_collapse_steps` | every merge of strata with fewer than two respondents |
 | `finding_response_rates` | invited N, complete, partial, rate; adds `n_complete`, `n_partial` |
 | `finding_barriers` | barriers, largest barrier, the "I hvilken grad" grid, group differences |

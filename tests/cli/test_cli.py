@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import SAMPLE
+from ks_testing import SAMPLE
 from pipeline.cli import main
 from pipeline.codebook.wave import load_codebook
 from pipeline.errors import CodebookError

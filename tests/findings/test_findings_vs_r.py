@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT, require_external
+from ks_testing import ROOT, require_external
 
 sys.path.insert(0, str(ROOT / "tests" / "r"))
 from make_sample_slice import ITEMS, WAVE, sample_slice, write_slice

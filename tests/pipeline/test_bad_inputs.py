@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import yaml
 
-from conftest import SAMPLE
+from ks_testing import SAMPLE
 from pipeline.build import build_wave
 from pipeline.codebook.wave import load_codebook
 from pipeline.definitions import make_definitions

@@ -7,7 +7,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from conftest import SAMPLE
+from ks_testing import SAMPLE
 from pipeline.definitions import make_definitions
 from pipeline.defs.resources import WarehouseResource
 from pipeline.defs.runner import materialize_all

@@ -1,6 +1,6 @@
 """Documentation generated from code stays in step with it."""
 
-from conftest import ROOT
+from ks_testing import ROOT
 from pipeline.warehouse.docs import contract_markdown
 from pipeline.warehouse.schema import TABLES
 
