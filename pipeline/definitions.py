@@ -11,22 +11,37 @@ import dagster as dg
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-from pipeline.defs import checks, findings, ingest, jobs, reference  # noqa: E402
+from pipeline.defs import (  # noqa: E402
+    checks,
+    deliverables,
+    findings,
+    freshness,
+    ingest,
+    jobs,
+    reference,
+    schedules,
+    sensors,
+)
 from pipeline.defs.resources import WarehouseResource, default_warehouse  # noqa: E402
 
 
 def make_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitions:
     """All definitions, writing to ``warehouse`` (default: the project's warehouse/ folder)."""
     return dg.Definitions(
-        assets=[
-            reference.reference_tables,
-            ingest.raw_files,
-            ingest.wave_tables,
-            findings.analysis_respondents,
-            findings.findings_tables,
-        ],
+        assets=freshness.with_freshness(
+            [
+                reference.reference_tables,
+                ingest.raw_files,
+                ingest.wave_tables,
+                findings.analysis_respondents,
+                findings.findings_tables,
+                *deliverables.deliverable_assets,
+            ]
+        ),
         asset_checks=[*checks.wave_checks, *findings.finding_checks],
         jobs=jobs.all_jobs(),
+        schedules=[schedules.hlpf_refresh_schedule],
+        sensors=[sensors.raw_files_sensor, freshness.automation_sensor],
         resources={"warehouse": warehouse or default_warehouse()},
         executor=dg.in_process_executor,
     )

@@ -444,6 +444,8 @@ def save_figure(fig: Figure, png: Path, svg: Path) -> None:
     png.parent.mkdir(parents=True, exist_ok=True)
     with styled():
         fig.savefig(png, format="png", dpi=DPI, metadata=PNG_METADATA, pil_kwargs={"compress_level": 3})
+        # The layout is settled by the PNG pass; the SVG reuses it instead of solving it again.
+        fig.set_layout_engine("none")
         fig.savefig(svg, format="svg", metadata=SVG_METADATA)
     fig.clear()
 

@@ -1,0 +1,211 @@
+"""Deliverable assets: charts, Excel workbooks, CSV/SPSS/Open SDG exports under assets/, and the published
+read-only warehouse that notebooks open."""
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+import pipeline
+from pipeline.charts.render import ChartFile, png_thumbnail_base64
+from pipeline.defs.metadata import table_metadata
+from pipeline.defs.resources import WarehouseResource
+from pipeline.paths import assets_dir, project_root
+from pipeline.report import deliverables as build
+from pipeline.report.markdown import markdown_table
+from pipeline.report.workbook import RunInfo
+from pipeline.warehouse import publish_copy, table_names
+
+AUTOMATION = dg.AutomationCondition.eager()
+FINDINGS = [
+    "finding_response_rates",
+    "finding_barriers",
+    "org_maturity",
+    "finding_maturity",
+    "finding_goal_coverage",
+    "finding_context",
+    "finding_trends",
+]
+PREVIEW = ("goals", "barriers", "maturity")  # charts shown inline in the UI, for the latest wave, in Norwegian
+
+
+def code_version() -> str:
+    """Package version and the git commit of the checkout (when it is one)."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=project_root(), capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        sha = ""
+    return f"{pipeline.__version__}+{sha}" if sha else pipeline.__version__
+
+
+@contextmanager
+def replaced_folder(target: Path):
+    """Build into a fresh sibling folder, then swap it in: readers never see a half-written folder and files of
+    waves that no longer exist disappear."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fresh = target.with_name(f".{target.name}.new-{os.getpid()}")
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir()
+    try:
+        yield fresh
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        if target.exists():
+            target.rename(old)
+        fresh.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+
+
+def _tables(warehouse: WarehouseResource) -> dict[str, pd.DataFrame]:
+    with warehouse.connection(read_only=True) as con:
+        return build.load_tables(con)
+
+
+def _relocate(charts: list[ChartFile], fresh: Path, target: Path) -> list[ChartFile]:
+    moved = []
+    for c in charts:
+        png = target / c.png.relative_to(fresh)
+        svg = target / c.svg.relative_to(fresh)
+        moved.append(ChartFile(**{**c.__dict__, "png": png, "svg": svg}))
+    return moved
+
+
+@dg.asset(
+    group_name="deliverables",
+    kinds={"matplotlib"},
+    deps=FINDINGS,
+    automation_condition=AUTOMATION,
+    description="Charts for every wave in Norwegian and English (PNG 150 dpi and SVG) under assets/charts/<wave>/: "
+    "barriers (total and by size), maturity stages by group, the 17 SDGs in their official colours, goal × county, "
+    "response rates and trends. A manifest.json lists them with their titles.",
+)
+def charts(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    tables = _tables(warehouse)
+    target = assets_dir() / "charts"
+    with replaced_folder(target) as fresh:
+        files = _relocate(build.build_charts(tables, fresh), fresh, target)
+        manifest = [
+            {**c.to_dict(), "png": str(c.png.relative_to(target)), "svg": str(c.svg.relative_to(target))} for c in files
+        ]
+        (fresh / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    latest = build._waves(tables)[-1]
+    previews = []
+    for name in PREVIEW:
+        hit = [c for c in files if c.wave == latest and c.lang == "nb" and c.name == name]
+        if hit:
+            previews.append(
+                f"**{hit[0].title}** ({latest})\n\n![{name}](data:image/png;base64,{png_thumbnail_base64(hit[0].png)})"
+            )
+    summary = pd.DataFrame([{"wave": c.wave, "chart": c.name, "lang": c.lang, "png": str(c.png)} for c in files])
+    return dg.MaterializeResult(
+        metadata={
+            "preview": dg.MetadataValue.md("\n\n".join(previews) or "no charts"),
+            "charts": len(files),
+            "folder": dg.MetadataValue.path(str(target)),
+            "files": dg.MetadataValue.md(markdown_table(summary, max_rows=60)),
+        }
+    )
+
+
+@dg.asset(
+    group_name="deliverables",
+    kinds={"excel"},
+    deps=[*FINDINGS, "charts"],
+    automation_condition=AUTOMATION,
+    description="The Excel workbook per wave and language (assets/reports/ks-sdg-<wave>-<lang>.xlsx): front page "
+    "with sources, licences, run id and code version; one sheet per finding with estimates, CIs, n and N as numbers "
+    "in percent formats; the charts; the method note.",
+)
+def report_workbooks(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    tables = _tables(warehouse)
+    chart_dir = assets_dir() / "charts"
+    manifest = json.loads((chart_dir / "manifest.json").read_text(encoding="utf-8"))
+    chart_files = [ChartFile(**{**m, "png": chart_dir / m["png"], "svg": chart_dir / m["svg"]}) for m in manifest]
+    info = RunInfo(run_id=context.run_id, generated_at=dt.datetime.now(dt.UTC), code_version=code_version())
+    target = assets_dir() / "reports"
+    with replaced_folder(target) as fresh:
+        paths = build.build_workbooks(tables, fresh, chart_files, info)
+    files = pd.DataFrame([{"file": p.name, "kB": round((target / p.name).stat().st_size / 1024)} for p in paths])
+    return dg.MaterializeResult(
+        metadata={
+            "workbooks": len(paths),
+            "folder": dg.MetadataValue.path(str(target)),
+            "files": dg.MetadataValue.md(markdown_table(files)),
+            "code_version": info.code_version,
+        }
+    )
+
+
+@dg.asset(
+    group_name="deliverables",
+    kinds={"csv"},
+    deps=[*FINDINGS, "analysis_respondents"],
+    automation_condition=AUTOMATION,
+    description="assets/csv/: one tidy CSV per findings table, the analysis file per wave as CSV and SPSS .sav "
+    "(variable and value labels) with its codebook, and Open SDG-shaped CSVs under opensdg/ for national SDG "
+    "platforms.",
+)
+def csv_exports(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    tables = _tables(warehouse)
+    target = assets_dir() / "csv"
+    with replaced_folder(target) as fresh:
+        paths = build.build_exports(tables, fresh)
+    listing = pd.DataFrame([{"file": str(p.relative_to(fresh))} for p in paths])
+    return dg.MaterializeResult(
+        metadata={
+            "files": len(paths),
+            "folder": dg.MetadataValue.path(str(target)),
+            "listing": dg.MetadataValue.md(markdown_table(listing, max_rows=60)),
+        }
+    )
+
+
+@dg.asset(
+    group_name="deliverables",
+    kinds={"duckdb"},
+    deps=[
+        *FINDINGS,
+        "analysis_respondents",
+        "fact_respondent",
+        "fact_response",
+        "dim_org",
+        "charts",
+        "report_workbooks",
+        "csv_exports",
+    ],
+    pool="warehouse",
+    automation_condition=AUTOMATION,
+    description="warehouse/ks_sdg_published.duckdb: a copy of the warehouse written as a new file and renamed into "
+    "place, so notebooks (read-only, `pipeline.connect_published()`) never block or see a half-written state.",
+)
+def published_warehouse(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    path = publish_copy(warehouse.path, warehouse.published_path)
+    from pipeline.warehouse import connect
+
+    con = connect(path, read_only=True)
+    try:
+        counts = pd.DataFrame(
+            [(t, con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in table_names(con)],
+            columns=["table", "rows"],
+        )
+    finally:
+        con.close()
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "size_mb": round(path.stat().st_size / 2**20, 2),
+            **table_metadata(counts, rows=40),
+        }
+    )
+
+
+deliverable_assets = [charts, report_workbooks, csv_exports, published_warehouse]

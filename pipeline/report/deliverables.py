@@ -1,0 +1,134 @@
+"""Everything researchers hand on, built from the warehouse tables (no Dagster): charts, workbooks, CSV exports.
+
+Charts and workbooks are independent per wave and language, so they are built in a small process pool
+(``workers`` processes; default: the number of CPUs, at most 4; 1 = in this process).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline.charts.render import ChartFile, render_wave_charts
+from pipeline.report.exports import write_csv_exports
+from pipeline.report.opensdg import write_opensdg
+from pipeline.report.workbook import ChartRef, RunInfo, write_workbook
+
+LANGS = ("nb", "en")
+#: Tables the deliverables read (everything else in the warehouse is left alone).
+TABLES = (
+    "dim_wave",
+    "dim_item",
+    "dim_question",
+    "dim_option",
+    "dim_sdg_goal",
+    "dim_org",
+    "analysis_respondents",
+    "org_maturity",
+    "finding_response_rates",
+    "finding_barriers",
+    "finding_maturity",
+    "finding_goal_coverage",
+    "finding_context",
+    "finding_trends",
+    "ingest_manifest",
+)
+
+
+def load_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """The tables deliverables need, as DataFrames."""
+    existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    return {name: con.execute(f"SELECT * FROM {name}").df() for name in TABLES if name in existing}
+
+
+def default_workers() -> int:
+    env = os.environ.get("KS_SDG_WORKERS")
+    return max(1, int(env)) if env else max(1, min(4, os.cpu_count() or 1))
+
+
+# Worker-process state: the tables are sent once per worker, not once per task.
+_TABLES: dict[str, pd.DataFrame] = {}
+
+
+def _init(tables: dict[str, pd.DataFrame]) -> None:
+    _TABLES.clear()
+    _TABLES.update(tables)
+
+
+def _charts_task(wave: str, lang: str, out_dir: Path) -> list[ChartFile]:
+    return list(render_wave_charts(_TABLES, wave, out_dir, langs=(lang,)))
+
+
+def _workbook_task(wave: str, lang: str, out_dir: Path, charts: list[ChartRef], run_info: RunInfo | None) -> Path:
+    return write_workbook(_TABLES, wave, lang, out_dir, charts, run_info)
+
+
+def _run(tasks: list[tuple[Callable, tuple]], tables: dict[str, pd.DataFrame], workers: int) -> list:
+    if workers <= 1 or len(tasks) <= 1:
+        _init(tables)
+        return [fn(*args) for fn, args in tasks]
+    # fork: workers start at once with the tables already in memory (no pickling, no re-import)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)), mp_context=context, initializer=_init, initargs=(tables,)
+    ) as pool:
+        futures = [pool.submit(fn, *args) for fn, args in tasks]
+        return [f.result() for f in futures]
+
+
+def _waves(tables: dict[str, pd.DataFrame]) -> list[str]:
+    waves = tables["dim_wave"].sort_values(["field_start", "wave"])
+    return waves["wave"].tolist()
+
+
+def build_charts(
+    tables: dict[str, pd.DataFrame], out_dir: Path, langs: Iterable[str] = LANGS, workers: int | None = None
+) -> list[ChartFile]:
+    """Every chart of every wave and language under ``out_dir/<wave>/``."""
+    tasks = [(_charts_task, (wave, lang, Path(out_dir))) for wave in _waves(tables) for lang in langs]
+    return [chart for result in _run(tasks, tables, workers or default_workers()) for chart in result]
+
+
+def build_workbooks(
+    tables: dict[str, pd.DataFrame],
+    out_dir: Path,
+    charts: list[ChartFile],
+    run_info: RunInfo | None = None,
+    langs: Iterable[str] = LANGS,
+    workers: int | None = None,
+) -> list[Path]:
+    """``ks-sdg-<wave>-<lang>.xlsx`` for every wave and language, with that wave's charts embedded."""
+    tasks = []
+    for wave in _waves(tables):
+        for lang in langs:
+            refs = [ChartRef(c.name, c.title, c.png) for c in charts if c.wave == wave and c.lang == lang]
+            tasks.append((_workbook_task, (wave, lang, Path(out_dir), refs, run_info)))
+    return _run(tasks, tables, workers or default_workers())
+
+
+def build_exports(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
+    """Tidy CSVs, the analysis file as CSV and SPSS .sav per wave, and Open SDG-shaped CSVs (``opensdg/``)."""
+    return [*write_csv_exports(tables, Path(out_dir)), *write_opensdg(tables, Path(out_dir) / "opensdg")]
+
+
+@dataclass
+class Deliverables:
+    charts: list[ChartFile]
+    workbooks: list[Path]
+    exports: list[Path]
+
+
+def build_deliverables(
+    tables: dict[str, pd.DataFrame], assets: Path, run_info: RunInfo | None = None, workers: int | None = None
+) -> Deliverables:
+    """Charts, workbooks and exports under ``assets/charts``, ``assets/reports`` and ``assets/csv``."""
+    charts = build_charts(tables, assets / "charts", workers=workers)
+    workbooks = build_workbooks(tables, assets / "reports", charts, run_info, workers=workers)
+    return Deliverables(charts, workbooks, build_exports(tables, assets / "csv"))
