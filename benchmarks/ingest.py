@@ -5,8 +5,8 @@ temporary folder; then timed are the raw python-calamine sheet read, the full ``
 (records + long answers + variables) and ``pandas.read_excel(engine="openpyxl")`` on the same sheet. Printed: seconds,
 cells/s and the ratios (target: ``read_export`` ≥ 5 × faster than openpyxl, DESIGN §11).
 
-Pipeline part: :func:`ingest_sample_timing` is a hook for timing ingest of the synthetic sample through the
-pipeline; it is filled in by the pipeline's owner.
+Pipeline part: :func:`ingest_sample_timing` times reading and harmonising every wave of the synthetic sample
+(``harmonise_wave``) and writing it to a fresh warehouse (reference tables first), as plain function calls.
 
 Run: ``.venv/bin/python benchmarks/ingest.py [--rows N] [--cols N] [--repeat N]``.
 """
@@ -77,9 +77,33 @@ def raw_calamine(path: Path) -> list[list[object]]:
     return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Dataset").to_python()
 
 
-def ingest_sample_timing() -> dict[str, float] | None:
-    """HOOK (pipeline part): time ingest of the synthetic sample through the pipeline; None until implemented."""
-    return None
+def ingest_sample_timing() -> dict[str, float]:
+    """Seconds to ingest and harmonise the whole synthetic sample: reference tables, then every wave (read,
+    harmonise, write atomically) into a fresh warehouse."""
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    from pipeline.build import build_reference, build_wave
+    from pipeline.codebook.harmonise import harmonise_wave
+    from pipeline.codebook.wave import discover_codebooks, load_codebook
+
+    waves = discover_codebooks(root / "raw" / "sample")
+    timings: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        warehouse = Path(tmp) / "ks_sdg.duckdb"
+        start = time.perf_counter()
+        build_reference(warehouse)
+        timings["reference tables"] = time.perf_counter() - start
+        for wave, path in sorted(waves.items()):
+            t = time.perf_counter()
+            harmonise_wave(load_codebook(path))
+            timings[f"read+harmonise {wave}"] = time.perf_counter() - t
+            t = time.perf_counter()
+            build_wave(warehouse, path)
+            timings[f"ingest {wave} (incl. write)"] = time.perf_counter() - t
+        timings["whole sample (reference + ingest)"] = (
+            time.perf_counter() - start - sum(v for k, v in timings.items() if k.startswith("read+harmonise"))
+        )
+    return timings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -109,8 +133,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name:<28} {seconds:8.2f} {cells / seconds:12,.0f} {baseline / seconds:10.1f}×")
     ratio = baseline / timings["read_export (calamine)"]
     print(f"read_export vs openpyxl: {ratio:.1f}× (target ≥ 5×) {'OK' if ratio >= 5 else 'BELOW TARGET'}")
-    pipeline = ingest_sample_timing()
-    print("pipeline ingest timing: " + ("not implemented yet" if pipeline is None else str(pipeline)))
+    print()
+    print(f"{'sample ingest':<40} {'seconds':>8}")
+    for name, seconds in ingest_sample_timing().items():
+        print(f"{name:<40} {seconds:8.2f}")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def make_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitio
                 *deliverables.deliverable_assets,
             ]
         ),
-        asset_checks=[*checks.wave_checks, *findings.finding_checks],
+        asset_checks=[checks.wave_checks, *findings.finding_checks],
         jobs=jobs.all_jobs(),
         schedules=[schedules.hlpf_refresh_schedule],
         sensors=[sensors.raw_files_sensor, freshness.automation_sensor],

@@ -1,4 +1,5 @@
-"""Blocking asset checks on each ingested wave; they read what the warehouse actually holds."""
+"""Blocking asset checks on each ingested wave; they read what the warehouse actually holds (one step, one
+read-only connection for all five)."""
 
 from collections.abc import Callable
 
@@ -11,34 +12,35 @@ from pipeline.report.markdown import markdown_table
 from pipeline.warehouse import checks
 from pipeline.warehouse.checks import CheckOutcome
 
+WAVE_CHECKS: dict[tuple[str, str], Callable[[duckdb.DuckDBPyConnection, str], CheckOutcome]] = {
+    ("fact_respondent", "respondents_in_frame"): checks.respondents_in_frame,
+    ("fact_respondent", "one_respondent_per_org"): checks.one_respondent_per_org,
+    ("fact_response", "option_codes_in_domain"): checks.option_codes_in_domain,
+    ("fact_response", "no_pii_in_warehouse"): checks.no_pii,
+    ("ingest_manifest", "counts_reconcile_with_manifest"): checks.counts_reconcile,
+}
 
-def _result(outcome: CheckOutcome) -> dg.AssetCheckResult:
+
+def check_result(asset: str, name: str, outcome: CheckOutcome) -> dg.AssetCheckResult:
+    """A Dagster check result with the description, numbers and (up to 25) offending rows."""
     metadata = {"description": outcome.description, **outcome.metadata}
     if not outcome.offending.empty:
         metadata["offending rows"] = dg.MetadataValue.md(markdown_table(outcome.offending, max_rows=25))
-    return dg.AssetCheckResult(passed=bool(outcome.passed), metadata=metadata)
+    return dg.AssetCheckResult(asset_key=asset, check_name=name, passed=bool(outcome.passed), metadata=metadata)
 
 
-def _wave_check(asset: str, name: str, fn: Callable[[duckdb.DuckDBPyConnection, str], CheckOutcome]):
-    @dg.asset_check(
-        asset=asset,
-        name=name,
-        blocking=True,
-        pool="warehouse",
-        partitions_def=wave_partitions,
-        description=(fn.__doc__ or "").strip(),
-    )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.connection(read_only=True) as con:
-            return _result(fn(con, context.partition_key))
-
-    return _check
-
-
-wave_checks = [
-    _wave_check("fact_respondent", "respondents_in_frame", checks.respondents_in_frame),
-    _wave_check("fact_respondent", "one_respondent_per_org", checks.one_respondent_per_org),
-    _wave_check("fact_response", "option_codes_in_domain", checks.option_codes_in_domain),
-    _wave_check("fact_response", "no_pii_in_warehouse", checks.no_pii),
-    _wave_check("ingest_manifest", "counts_reconcile_with_manifest", checks.counts_reconcile),
-]
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            name, asset=asset, blocking=True, partitions_def=wave_partitions, description=(fn.__doc__ or "").strip()
+        )
+        for (asset, name), fn in WAVE_CHECKS.items()
+    ],
+    pool="warehouse",
+    name="wave_checks",
+)
+def wave_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    """Every integrity check of one wave against what the warehouse stores."""
+    with warehouse.connection(read_only=True) as con:
+        for (asset, name), fn in WAVE_CHECKS.items():
+            yield check_result(asset, name, fn(con, context.partition_key))

@@ -79,24 +79,53 @@ def _relocate(charts: list[ChartFile], fresh: Path, target: Path) -> list[ChartF
     return moved
 
 
-@dg.asset(
-    group_name="deliverables",
-    kinds={"matplotlib"},
-    deps=FINDINGS,
-    automation_condition=AUTOMATION,
-    description="Charts for every wave in Norwegian and English (PNG 150 dpi and SVG) under assets/charts/<wave>/: "
-    "barriers (total and by size), maturity stages by group, the 17 SDGs in their official colours, goal × county, "
-    "response rates and trends. A manifest.json lists them with their titles.",
+CHARTS_DESCRIPTION = (
+    "Charts for every wave in Norwegian and English (PNG 150 dpi and SVG) under assets/charts/<wave>/: barriers (total "
+    "and by size), maturity stages by group, the 17 SDGs in their official colours, goal × county, response rates "
+    "and trends. A manifest.json lists them with their titles."
 )
-def charts(warehouse: WarehouseResource) -> dg.MaterializeResult:
+WORKBOOKS_DESCRIPTION = (
+    "The Excel workbook per wave and language (assets/reports/ks-sdg-<wave>-<lang>.xlsx): front page with sources, "
+    "licences, run id and code version; one sheet per finding with estimates, CIs, n and N as numbers in percent "
+    "formats; the charts; the method note."
+)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "charts",
+            group_name="deliverables",
+            kinds={"matplotlib"},
+            deps=FINDINGS,
+            description=CHARTS_DESCRIPTION,
+            automation_condition=AUTOMATION,
+        ),
+        dg.AssetSpec(
+            "report_workbooks",
+            group_name="deliverables",
+            kinds={"excel"},
+            deps=[*FINDINGS, "charts"],
+            description=WORKBOOKS_DESCRIPTION,
+            automation_condition=AUTOMATION,
+        ),
+    ],
+    name="charts_and_workbooks",
+)
+def charts_and_workbooks(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Charts and workbooks in one process pool: each wave × language's workbook starts as soon as its charts
+    are drawn (both folders are swapped in whole when everything succeeded)."""
     tables = _tables(warehouse)
-    target = assets_dir() / "charts"
-    with replaced_folder(target) as fresh:
-        files = _relocate(build.build_charts(tables, fresh), fresh, target)
+    info = RunInfo(run_id=context.run_id, generated_at=dt.datetime.now(dt.UTC), code_version=code_version())
+    chart_target, report_target = assets_dir() / "charts", assets_dir() / "reports"
+    with replaced_folder(chart_target) as chart_fresh, replaced_folder(report_target) as report_fresh:
+        files, paths = build.build_charts_and_workbooks(tables, chart_fresh, report_fresh, info)
+        files = _relocate(files, chart_fresh, chart_target)
         manifest = [
-            {**c.to_dict(), "png": str(c.png.relative_to(target)), "svg": str(c.svg.relative_to(target))} for c in files
+            {**c.to_dict(), "png": str(c.png.relative_to(chart_target)), "svg": str(c.svg.relative_to(chart_target))}
+            for c in files
         ]
-        (fresh / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        (chart_fresh / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     latest = build._waves(tables)[-1]
     previews = []
     for name in PREVIEW:
@@ -106,42 +135,25 @@ def charts(warehouse: WarehouseResource) -> dg.MaterializeResult:
                 f"**{hit[0].title}** ({latest})\n\n![{name}](data:image/png;base64,{png_thumbnail_base64(hit[0].png)})"
             )
     summary = pd.DataFrame([{"wave": c.wave, "chart": c.name, "lang": c.lang, "png": str(c.png)} for c in files])
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key="charts",
         metadata={
             "preview": dg.MetadataValue.md("\n\n".join(previews) or "no charts"),
             "charts": len(files),
-            "folder": dg.MetadataValue.path(str(target)),
+            "folder": dg.MetadataValue.path(str(chart_target)),
             "files": dg.MetadataValue.md(markdown_table(summary, max_rows=60)),
-        }
+        },
     )
-
-
-@dg.asset(
-    group_name="deliverables",
-    kinds={"excel"},
-    deps=[*FINDINGS, "charts"],
-    automation_condition=AUTOMATION,
-    description="The Excel workbook per wave and language (assets/reports/ks-sdg-<wave>-<lang>.xlsx): front page "
-    "with sources, licences, run id and code version; one sheet per finding with estimates, CIs, n and N as numbers "
-    "in percent formats; the charts; the method note.",
-)
-def report_workbooks(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    tables = _tables(warehouse)
-    chart_dir = assets_dir() / "charts"
-    manifest = json.loads((chart_dir / "manifest.json").read_text(encoding="utf-8"))
-    chart_files = [ChartFile(**{**m, "png": chart_dir / m["png"], "svg": chart_dir / m["svg"]}) for m in manifest]
-    info = RunInfo(run_id=context.run_id, generated_at=dt.datetime.now(dt.UTC), code_version=code_version())
-    target = assets_dir() / "reports"
-    with replaced_folder(target) as fresh:
-        paths = build.build_workbooks(tables, fresh, chart_files, info)
-    files = pd.DataFrame([{"file": p.name, "kB": round((target / p.name).stat().st_size / 1024)} for p in paths])
-    return dg.MaterializeResult(
+    books = pd.DataFrame([{"file": p.name, "kB": round((report_target / p.name).stat().st_size / 1024)} for p in paths])
+    yield dg.MaterializeResult(
+        asset_key="report_workbooks",
         metadata={
             "workbooks": len(paths),
-            "folder": dg.MetadataValue.path(str(target)),
-            "files": dg.MetadataValue.md(markdown_table(files)),
+            "folder": dg.MetadataValue.path(str(report_target)),
+            "files": dg.MetadataValue.md(markdown_table(books)),
             "code_version": info.code_version,
-        }
+            "run_id": info.run_id,
+        },
     )
 
 
@@ -208,4 +220,4 @@ def published_warehouse(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-deliverable_assets = [charts, report_workbooks, csv_exports, published_warehouse]
+deliverable_assets = [charts_and_workbooks, csv_exports, published_warehouse]

@@ -3,14 +3,13 @@
 import dagster as dg
 import pandas as pd
 
+from pipeline.defs.checks import check_result
 from pipeline.defs.metadata import table_metadata
 from pipeline.defs.resources import WarehouseResource
 from pipeline.findings import analysis as analysis_mod
 from pipeline.findings import checks, tables, trends
 from pipeline.findings.config import load_config
-from pipeline.report.markdown import markdown_table
 from pipeline.warehouse import replace_tables
-from pipeline.warehouse.checks import CheckOutcome
 
 AUTOMATION = dg.AutomationCondition.eager()
 
@@ -147,11 +146,13 @@ def findings_tables(warehouse: WarehouseResource):
         yield dg.MaterializeResult(asset_key=name, metadata=meta)
 
 
-def _result(outcome: CheckOutcome) -> dg.AssetCheckResult:
-    metadata = {"description": outcome.description, **outcome.metadata}
-    if not outcome.offending.empty:
-        metadata["offending rows"] = dg.MetadataValue.md(markdown_table(outcome.offending, max_rows=25))
-    return dg.AssetCheckResult(passed=bool(outcome.passed), metadata=metadata)
+TABLE_CHECKS = {
+    "estimates_in_range": "Proportions and their CIs lie in [0, 1], differences of shares in [-1, 1].",
+    "intervals_contain_estimates": "Every confidence interval contains its estimate.",
+    "suppressed_cells_empty": "Suppressed cells carry no value; no published cell rests on fewer than min_n "
+    "respondents.",
+}
+CHECKED = [name for name in FINDINGS if name != "org_maturity"]
 
 
 @dg.asset_check(
@@ -163,47 +164,27 @@ def _result(outcome: CheckOutcome) -> dg.AssetCheckResult:
 def weights_reproduce_totals(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connection(read_only=True) as con:
         frames = con.execute("SELECT wave, org_type, stratum, status, weight FROM weighting_strata").df()
-    return _result(checks.weights_reproduce_totals(frames))
+    return check_result("analysis_respondents", "weights_reproduce_totals", checks.weights_reproduce_totals(frames))
 
 
-def _table_checks(name: str) -> list:
-    def read(warehouse: WarehouseResource) -> pd.DataFrame:
-        with warehouse.connection(read_only=True) as con:
-            return con.execute(f"SELECT * FROM {name}").df()
-
-    @dg.asset_check(
-        asset=name,
-        name="estimates_in_range",
-        blocking=True,
-        pool="warehouse",
-        description="Proportions and their CIs lie in [0, 1], differences of shares in [-1, 1].",
-    )
-    def in_range(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        return _result(checks.estimates_in_unit_interval(read(warehouse)))
-
-    @dg.asset_check(
-        asset=name,
-        name="intervals_contain_estimates",
-        blocking=True,
-        pool="warehouse",
-        description="Every confidence interval contains its estimate.",
-    )
-    def contain(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        return _result(checks.intervals_contain_estimates(read(warehouse)))
-
-    @dg.asset_check(
-        asset=name,
-        name="suppressed_cells_empty",
-        blocking=True,
-        pool="warehouse",
-        description="Suppressed cells carry no value; no published cell rests on fewer than min_n respondents.",
-    )
-    def suppressed(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        return _result(checks.suppressed_cells_are_empty(read(warehouse), load_config().min_n))
-
-    return [in_range, contain, suppressed]
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(check, asset=table, blocking=True, description=text)
+        for table in CHECKED
+        for check, text in TABLE_CHECKS.items()
+    ],
+    pool="warehouse",
+    name="findings_checks",
+)
+def findings_checks(warehouse: WarehouseResource):
+    """Every findings table checked in one step (each table read once)."""
+    config = load_config()
+    with warehouse.connection(read_only=True) as con:
+        for table in CHECKED:
+            rows = con.execute(f"SELECT * FROM {table}").df()
+            yield check_result(table, "estimates_in_range", checks.estimates_in_unit_interval(rows))
+            yield check_result(table, "intervals_contain_estimates", checks.intervals_contain_estimates(rows))
+            yield check_result(table, "suppressed_cells_empty", checks.suppressed_cells_are_empty(rows, config.min_n))
 
 
-finding_checks = [weights_reproduce_totals] + [
-    check for name in FINDINGS if name != "org_maturity" for check in _table_checks(name)
-]
+finding_checks = [weights_reproduce_totals, findings_checks]

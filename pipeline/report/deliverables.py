@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +113,50 @@ def build_workbooks(
     return _run(tasks, tables, workers or default_workers())
 
 
+def build_charts_and_workbooks(
+    tables: dict[str, pd.DataFrame],
+    chart_dir: Path,
+    report_dir: Path,
+    run_info: RunInfo | None = None,
+    langs: Iterable[str] = LANGS,
+    workers: int | None = None,
+) -> tuple[list[ChartFile], list[Path]]:
+    """Charts, then each wave × language's workbook as soon as its charts exist — one process pool for both, so
+    no worker waits for the slowest chart before workbooks start."""
+    workers = workers or default_workers()
+    keys = [(wave, lang) for wave in _waves(tables) for lang in langs]
+    charts: dict[tuple[str, str], list[ChartFile]] = {}
+    books: dict[tuple[str, str], Path] = {}
+
+    def refs(key: tuple[str, str]) -> list[ChartRef]:
+        return [ChartRef(c.name, c.title, c.png) for c in charts[key]]
+
+    if workers <= 1:
+        _init(tables)
+        for key in keys:
+            charts[key] = _charts_task(key[0], key[1], Path(chart_dir))
+            books[key] = _workbook_task(key[0], key[1], Path(report_dir), refs(key), run_info)
+    else:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_init, initargs=(tables,)
+        ) as pool:
+            pending = {
+                pool.submit(_charts_task, wave, lang, Path(chart_dir)): ("chart", (wave, lang)) for wave, lang in keys
+            }
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    kind, key = pending.pop(future)
+                    if kind == "chart":
+                        charts[key] = future.result()
+                        task = pool.submit(_workbook_task, key[0], key[1], Path(report_dir), refs(key), run_info)
+                        pending[task] = ("book", key)
+                    else:
+                        books[key] = future.result()
+    return [c for key in keys for c in charts[key]], [books[key] for key in keys]
+
+
 def build_exports(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
     """Tidy CSVs, the analysis file as CSV and SPSS .sav per wave, and Open SDG-shaped CSVs (``opensdg/``)."""
     return [*write_csv_exports(tables, Path(out_dir)), *write_opensdg(tables, Path(out_dir) / "opensdg")]
@@ -129,6 +173,7 @@ def build_deliverables(
     tables: dict[str, pd.DataFrame], assets: Path, run_info: RunInfo | None = None, workers: int | None = None
 ) -> Deliverables:
     """Charts, workbooks and exports under ``assets/charts``, ``assets/reports`` and ``assets/csv``."""
-    charts = build_charts(tables, assets / "charts", workers=workers)
-    workbooks = build_workbooks(tables, assets / "reports", charts, run_info, workers=workers)
+    charts, workbooks = build_charts_and_workbooks(
+        tables, assets / "charts", assets / "reports", run_info, workers=workers
+    )
     return Deliverables(charts, workbooks, build_exports(tables, assets / "csv"))

@@ -136,7 +136,10 @@ CONTENTS = {
     "finding_maturity": ("Modenhetstrinn og drivere", "Maturity stages and their drivers"),
     "finding_goal_coverage": ("Prioriterte mål og mål i samfunnsdelen", "Prioritised goals and goals in plans"),
     "finding_context": ("Rolle, nettverk, partnerskap, m.m.", "Role, networks, partnerships, etc."),
-    "finding_trends": ("Endring mellom undersøkelser", "Change between waves"),
+    "finding_trends": (
+        "Endring mellom undersøkelser, hele landet (etter størrelse i finding_trends.csv)",
+        "Change between waves, all of Norway (by size class in finding_trends.csv)",
+    ),
     "charts": ("Figurer", "Charts"),
     "method": ("Metodenotat", "Method note"),
 }
@@ -210,7 +213,9 @@ def finding_rows(tables: dict[str, pd.DataFrame], name: str, wave: str, lang: st
     if frame is None:
         return pd.DataFrame()
     if name == "finding_trends":
-        rows = frame[(frame["wave_from"] == wave) | (frame["wave_to"] == wave)].copy()
+        # Totals only: the breakdown by size class is in the CSV export (it would triple the sheet).
+        rows = frame[((frame["wave_from"] == wave) | (frame["wave_to"] == wave)) & (frame["breakdown"] == "total")]
+        rows = rows.copy()
     else:
         rows = frame[frame["wave"] == wave].copy()
     dim_item = tables.get("dim_item")

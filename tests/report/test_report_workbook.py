@@ -72,8 +72,8 @@ def col(ws, header: str) -> int:
 
 def wave_rows(tables: dict, name: str) -> pd.DataFrame:
     frame = tables[name]
-    if name == "finding_trends":
-        return frame[(frame["wave_from"] == WAVE) | (frame["wave_to"] == WAVE)]
+    if name == "finding_trends":  # the sheet shows national totals; by size class is in the CSV
+        return frame[((frame["wave_from"] == WAVE) | (frame["wave_to"] == WAVE)) & (frame["breakdown"] == "total")]
     return frame[frame["wave"] == WAVE]
 
 
