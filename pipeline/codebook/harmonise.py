@@ -519,7 +519,7 @@ def _dedupe(candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def harmonise_export(
     export: RawExport, codebook: WaveCodebook, questionnaire: Questionnaire, geography: Geography, prefix: str = ""
-) -> tuple[pd.DataFrame, pd.DataFrame, _Mapped, dict[str, int]]:
+) -> tuple[pd.DataFrame, _Mapped, dict[str, int]]:
     """One export's candidate respondents (before dedupe), its mapped answers and its counts."""
     check_columns(export, codebook)
     locate = _Locator(export)
@@ -529,6 +529,8 @@ def harmonise_export(
         True, index=pd.Index(export.answers["record_id"][export.answers["variable"].isin(mapped_sources)].unique())
     )
     status = _status(export, codebook, mapped_any, locate)
+    # Whatever the rule says, a record without a single mapped answer has not started.
+    status = status.where(status.index.isin(mapped_any.index), "not_started")
     records = export.records.set_index("record_id")
     submitted = records["submitted_at"]
     if codebook.respondent.submitted_at_column:
@@ -560,7 +562,7 @@ def harmonise_export(
         raise locate.error(dup, codebook.respondent.id_column, "respondent id occurs twice", expected="unique ids")
     mapped = map_answers(export, codebook, questionnaire, locate, set(candidates["record_id"]))
     counts = {"n_records": export.n_records, "n_not_started": n_not_started}
-    return candidates, pd.DataFrame(), mapped, counts
+    return candidates, mapped, counts
 
 
 def harmonise_wave(
@@ -581,16 +583,16 @@ def harmonise_wave(
     all_candidates, all_responses, issue_rows, manifest_rows = [], [], [], []
     scrubbed = 0
     domains: dict[str, list[str]] = {}
-    for export in exports:
+    for index, export in enumerate(exports):
         prefix = f"{export.path.stem}#" if len(exports) > 1 else ""
-        candidates, _, mapped, counts = harmonise_export(export, codebook, q, geography, prefix)
+        candidates, mapped, counts = harmonise_export(export, codebook, q, geography, prefix)
         respondent_of = dict(zip(candidates["record_id"], candidates["respondent_id"], strict=True))
         responses, n_scrubbed = _responses(mapped, q, respondent_of)
         scrubbed += n_scrubbed
         for question_id, codes in mapped.domains.items():
             domains.setdefault(question_id, [])
             domains[question_id].extend(c for c in codes if c not in domains[question_id])
-        all_candidates.append(candidates)
+        all_candidates.append(candidates.assign(_export=index))
         all_responses.append(responses)
         files = export.files or [export.path]
         for i, path in enumerate(files):
@@ -605,7 +607,7 @@ def harmonise_wave(
                     "size_bytes": path.stat().st_size,
                     "sha256": sha256_file(path),
                     **({k: None for k in counts} if i else counts),
-                    "_export": str(export.path) if i == 0 else None,
+                    "_export": None if i else index,
                 }
             )
     candidates = pd.concat(all_candidates, ignore_index=True)
@@ -688,21 +690,21 @@ def _relative(path: Path, folder: Path) -> str:
 
 
 def _manifest(rows, kept, superseded, responses, codebook: WaveCodebook, now: dt.datetime) -> pd.DataFrame:
+    """Manifest rows: per file; the counts of an export on its first file (NULL on its other files)."""
     frame = pd.DataFrame(rows)
-    prefix_of = frame["_export"]
-    for col in ("n_complete", "n_partial", "n_superseded", "n_respondents", "n_responses"):
-        frame[col] = None
-    for i, export_path in prefix_of.items():
-        if export_path is None:
-            continue
-        name = Path(export_path).name
-        mine = kept["source_file"] == name
-        frame.at[i, "n_complete"] = int((kept.loc[mine, "status"] == "complete").sum())
-        frame.at[i, "n_partial"] = int((kept.loc[mine, "status"] == "partial").sum())
-        frame.at[i, "n_superseded"] = int((superseded["source_file"] == name).sum())
-        frame.at[i, "n_respondents"] = int(mine.sum())
-        ids = set(kept.loc[mine, "respondent_id"])
-        frame.at[i, "n_responses"] = int(responses["respondent_id"].isin(ids).sum())
+    counted = ("n_complete", "n_partial", "n_superseded", "n_respondents", "n_responses")
+    per_export = {}
+    for index in frame["_export"].dropna().astype(int):
+        mine = kept[kept["_export"] == index]
+        per_export[index] = {
+            "n_complete": int((mine["status"] == "complete").sum()),
+            "n_partial": int((mine["status"] == "partial").sum()),
+            "n_superseded": int((superseded["_export"] == index).sum()),
+            "n_respondents": len(mine),
+            "n_responses": int(responses["respondent_id"].isin(set(mine["respondent_id"])).sum()),
+        }
+    for col in counted:
+        frame[col] = [per_export[int(e)][col] if pd.notna(e) else None for e in frame["_export"]]
     frame["codebook_version"] = codebook.codebook_version
     frame["codebook_sha256"] = codebook.sha256
     frame["ingested_at"] = pd.Timestamp(now)

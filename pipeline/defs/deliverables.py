@@ -16,6 +16,7 @@ import pipeline
 from pipeline.charts.render import ChartFile, png_thumbnail_base64
 from pipeline.defs.metadata import table_metadata
 from pipeline.defs.resources import WarehouseResource
+from pipeline.findings import FINDINGS_TABLES
 from pipeline.paths import assets_dir, project_root
 from pipeline.report import deliverables as build
 from pipeline.report.markdown import markdown_table
@@ -23,15 +24,7 @@ from pipeline.report.workbook import RunInfo
 from pipeline.warehouse import publish_copy, table_names
 
 AUTOMATION = dg.AutomationCondition.eager()
-FINDINGS = [
-    "finding_response_rates",
-    "finding_barriers",
-    "org_maturity",
-    "finding_maturity",
-    "finding_goal_coverage",
-    "finding_context",
-    "finding_trends",
-]
+FINDINGS = list(FINDINGS_TABLES)
 PREVIEW = ("goals", "barriers", "maturity")  # charts shown inline in the UI, for the latest wave, in Norwegian
 
 
