@@ -4,6 +4,8 @@ Used by ``ks-sdg materialize`` (``make run``): reference tables, then each wave 
 downstream (findings, deliverables). Each step is a Dagster run visible in the UI's run history.
 """
 
+import os
+import socket
 import time
 from dataclasses import dataclass
 
@@ -20,6 +22,46 @@ class RunSummary:
     seconds: float
     run_id: str
     error: str | None = None
+
+
+PID_TAG, HOST_TAG = "ks-sdg/pid", "ks-sdg/host"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def free_stale_pool_slots(instance: dg.DagsterInstance) -> list[str]:
+    """Give back pool slots held by runs that can no longer release them, and mark those runs failed.
+
+    A run killed with SIGKILL (or a machine that lost power) keeps its ``warehouse`` slot; with the pool limited
+    to 1 every later run would wait for it forever. A slot is stale when its run is finished or gone, or when the
+    run was started by this CLI on this host (tags ``ks-sdg/pid``, ``ks-sdg/host``) and that process is dead.
+    Runs launched by the UI are left to Dagster's run monitoring (``dagster.yaml``). Returns the freed run ids.
+    """
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return []
+    freed: list[str] = []
+    for pool in storage.get_concurrency_keys():
+        for run_id in storage.get_concurrency_info(pool).active_run_ids:
+            run = instance.get_run_by_id(run_id)
+            dead = run is None or run.is_finished
+            if run is not None and not run.is_finished and run.tags.get(HOST_TAG) == socket.gethostname():
+                pid = run.tags.get(PID_TAG)
+                if pid and pid.isdigit() and not _process_alive(int(pid)):
+                    instance.report_run_failed(run, f"process {pid} died while the run held pool {pool!r}")
+                    dead = True
+            if dead and run_id not in freed:
+                storage.free_concurrency_slots_for_run(run_id)
+                freed.append(run_id)
+    return freed
 
 
 def register_wave_partitions(instance: dg.DagsterInstance, waves: list[str]) -> list[str]:
@@ -50,7 +92,7 @@ def _run(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, partition
         instance=instance,
         partition_key=partition,
         raise_on_error=False,
-        tags={"ks-sdg/trigger": "cli"},
+        tags={"ks-sdg/trigger": "cli", PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
     error = None
@@ -75,6 +117,7 @@ def materialize_all(
     if missing:
         raise ValueError(f"no codebook for wave(s) {missing}; found: {found}")
     register_wave_partitions(instance, found)
+    free_stale_pool_slots(instance)
     summaries = [_run(defs, "reference_job", instance)]
     for wave in chosen:
         summaries.append(_run(defs, "ingest_job", instance, wave))
