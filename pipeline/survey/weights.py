@@ -255,30 +255,21 @@ def assert_weights_reproduce_totals(units: pd.DataFrame, *, tol: float = 1e-9) -
     w = units["weight"].to_numpy(dtype=float)
     if np.any(resp & ~np.isfinite(w)):
         raise SurveyError("a respondent has no finite weight")
-    df = pd.DataFrame(
-        {
-            "stratum": units["stratum"].to_numpy(),
-            "N_h": units["N_h"].to_numpy(dtype=float),
-            "w": np.where(resp, w, 0.0),
-        }
-    )
-    g = df.groupby("stratum", sort=True)
-    summary = pd.DataFrame(
-        {
-            "N_first": g["N_h"].first(),
-            "N_min": g["N_h"].min(),
-            "N_max": g["N_h"].max(),
-            "count": g.size(),
-            "weighted": g["w"].sum(),
-        }
-    )
+    labels, inverse = np.unique(units["stratum"].astype(str).to_numpy(), return_inverse=True)
+    N = units["N_h"].to_numpy(dtype=float)
+    count = np.bincount(inverse, minlength=len(labels))
+    weighted = np.bincount(inverse, weights=np.where(resp, w, 0.0), minlength=len(labels))
+    n_min = np.full(len(labels), np.inf)
+    n_max = np.full(len(labels), -np.inf)
+    np.minimum.at(n_min, inverse, N)
+    np.maximum.at(n_max, inverse, N)
     problems: list[str] = []
-    for label, row in summary.iterrows():
-        if row["N_min"] != row["N_max"]:
+    for h, label in enumerate(labels):
+        if n_min[h] != n_max[h]:
             problems.append(f"{label}: N_h not constant")
-        elif row["N_first"] != row["count"]:
-            problems.append(f"{label}: N_h = {row['N_first']:g} but {row['count']} frame units")
-        elif abs(row["weighted"] - row["N_first"]) > tol:
-            problems.append(f"{label}: weighted total {row['weighted']:.12g} ≠ N_h {row['N_first']:g}")
+        elif n_min[h] != count[h]:
+            problems.append(f"{label}: N_h = {n_min[h]:g} but {count[h]} frame units")
+        elif abs(weighted[h] - n_min[h]) > tol:
+            problems.append(f"{label}: weighted total {weighted[h]:.12g} ≠ N_h {n_min[h]:g}")
     if problems:
         raise SurveyError("weights do not reproduce the stratum totals: " + "; ".join(problems))
