@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 import dagster as dg
+from dagster._core.storage.runs import SqliteRunStorage
 
 from pipeline.defs.partitions import codebook_paths, wave_partitions
 
@@ -37,25 +38,42 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _run_pid(instance: dg.DagsterInstance, run: dg.DagsterRun) -> int | None:
+    """The process executing a run on this machine: our CLI's tag, else the pid its latest event was logged from
+    (the instance's SQLite storage is local, so the run ran here). None when unknown or on another host."""
+    host = run.tags.get(HOST_TAG)
+    if host is not None and host != socket.gethostname():
+        return None
+    pid = run.tags.get(PID_TAG)
+    if pid and pid.isdigit():
+        return int(pid)
+    if not isinstance(instance.run_storage, SqliteRunStorage):
+        return None
+    records = instance.get_records_for_run(run.run_id, ascending=False, limit=1).records
+    event = records[0].event_log_entry.dagster_event if records else None
+    return event.pid if event is not None and event.pid else None
+
+
 def free_stale_pool_slots(instance: dg.DagsterInstance) -> list[str]:
     """Give back pool slots held by runs that can no longer release them, and mark those runs failed.
 
     A run killed with SIGKILL (or a machine that lost power) keeps its ``warehouse`` slot; with the pool limited
-    to 1 every later run would wait for it forever. A slot is stale when its run is finished or gone, or when the
-    run was started by this CLI on this host (tags ``ks-sdg/pid``, ``ks-sdg/host``) and that process is dead.
-    Runs launched by the UI are left to Dagster's run monitoring (``dagster.yaml``). Returns the freed run ids.
+    to 1 every later run would wait for it forever (a dead run still queued for a slot blocks the queue the same
+    way). A slot or queue entry is stale when its run is finished or gone, or when the
+    process executing the run (see :func:`_run_pid`) is dead. Returns the freed run ids.
     """
     storage = instance.event_log_storage
     if not storage.supports_global_concurrency_limits:
         return []
     freed: list[str] = []
     for pool in storage.get_concurrency_keys():
-        for run_id in storage.get_concurrency_info(pool).active_run_ids:
+        info = storage.get_concurrency_info(pool)
+        for run_id in sorted(info.active_run_ids | info.pending_run_ids):
             run = instance.get_run_by_id(run_id)
             dead = run is None or run.is_finished
-            if run is not None and not run.is_finished and run.tags.get(HOST_TAG) == socket.gethostname():
-                pid = run.tags.get(PID_TAG)
-                if pid and pid.isdigit() and not _process_alive(int(pid)):
+            if run is not None and not run.is_finished:
+                pid = _run_pid(instance, run)
+                if pid is not None and not _process_alive(pid):
                     instance.report_run_failed(run, f"process {pid} died while the run held pool {pool!r}")
                     dead = True
             if dead and run_id not in freed:
