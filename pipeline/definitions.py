@@ -41,7 +41,7 @@ def make_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitio
         asset_checks=[checks.wave_checks, *findings.finding_checks],
         jobs=jobs.all_jobs(),
         schedules=[schedules.hlpf_refresh_schedule],
-        sensors=[sensors.raw_files_sensor, freshness.automation_sensor],
+        sensors=[sensors.raw_files_sensor, freshness.automation_sensor, sensors.stale_pool_slots_sensor],
         resources={"warehouse": warehouse or default_warehouse()},
         executor=dg.in_process_executor,
     )

@@ -87,7 +87,14 @@ def register_wave_partitions(instance: dg.DagsterInstance, waves: list[str]) -> 
     known = set(instance.get_dynamic_partitions(wave_partitions.name))
     new = [w for w in waves if w not in known]
     if new:
-        instance.add_dynamic_partitions(wave_partitions.name, new)
+        try:
+            instance.add_dynamic_partitions(wave_partitions.name, new)
+        except Exception:
+            # another process registered them between our read and our insert (UNIQUE constraint): fine if they
+            # are all there now
+            if set(new) - set(instance.get_dynamic_partitions(wave_partitions.name)):
+                raise
+            return []
     return new
 
 

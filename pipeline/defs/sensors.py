@@ -13,6 +13,7 @@ import dagster as dg
 
 from pipeline.defs.jobs import ingest_job, reference_job
 from pipeline.defs.partitions import wave_partitions
+from pipeline.defs.runner import free_stale_pool_slots
 from pipeline.ops.rawscan import Cursor, Plan, plan_ingest
 from pipeline.paths import raw_dir
 
@@ -97,3 +98,15 @@ def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         cursor=plan.cursor.to_json(),
         skip_reason=None if runs else plan.summary(),
     )
+
+
+@dg.sensor(
+    name="stale_pool_slots_sensor",
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Gives back the 'warehouse' pool slot of a run whose process died (killed, out of memory) and marks "
+    "that run failed — otherwise, with the pool limited to 1, every later run would wait for the slot forever.",
+)
+def stale_pool_slots_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    freed = free_stale_pool_slots(context.instance)
+    return dg.SkipReason(f"freed the pool slots of dead runs {', '.join(freed)}" if freed else "no stale pool slots")

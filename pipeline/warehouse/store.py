@@ -23,6 +23,27 @@ log = logging.getLogger(__name__)
 
 LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked", "lock on file")
 
+#: Tests only (crash and concurrency tests): ``KS_SDG_TEST_PAUSE_IN_WRITE="replace_wave=30,publish_copy=30"`` makes
+#: that step append "<step> <pid>" to the file ``$KS_SDG_TEST_PAUSE_MARKER`` (if set) and sleep that many seconds at
+#: its most fragile moment (inside the wave's open transaction, after its deletes and inserts; after the new
+#: published file is written, before the rename), so a test can kill the process there. Unset: no effect.
+PAUSE_ENV = "KS_SDG_TEST_PAUSE_IN_WRITE"
+PAUSE_MARKER_ENV = "KS_SDG_TEST_PAUSE_MARKER"
+
+
+def _test_pause(step: str) -> None:
+    spec = os.environ.get(PAUSE_ENV)
+    if not spec:
+        return
+    seconds = dict(part.split("=", 1) for part in spec.split(",") if "=" in part).get(step)
+    if seconds is None:
+        return
+    marker = os.environ.get(PAUSE_MARKER_ENV)
+    if marker:
+        with open(marker, "a", encoding="utf-8") as fh:
+            fh.write(f"{step} {os.getpid()}\n")
+    time.sleep(float(seconds))
+
 
 def is_lock_error(exc: BaseException) -> bool:
     """True for DuckDB's 'another process holds the file' error."""
@@ -108,6 +129,7 @@ def replace_wave(con: duckdb.DuckDBPyConnection, wave: str, tables: dict[str, pd
             con.execute(f"DELETE FROM {table} WHERE wave = ?", [wave])
         for table, frame in tables.items():
             _insert(con, table, frame)
+        _test_pause("replace_wave")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -166,8 +188,7 @@ def publish_copy(source: str | Path, target: str | Path) -> Path:
     """
     source, target = Path(source), Path(target)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    _remove_stale_copies(target)
     con = connect(tmp)
     try:
         con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
@@ -176,8 +197,29 @@ def publish_copy(source: str | Path, target: str | Path) -> Path:
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    _test_pause("publish_copy")
     os.replace(tmp, target)
     return target
+
+
+def _remove_stale_copies(target: Path) -> None:
+    """Delete the temporary copies (and their WAL) beside ``target`` left by publishers that died before their rename
+    (SIGKILL, OOM; each is a whole warehouse); a copy whose process still runs is left alone."""
+    for leftover in target.parent.glob(f".{target.name}.tmp-*"):
+        pid = leftover.name.rsplit("-", 1)[-1].split(".")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _process_alive(int(pid)):
+            continue
+        leftover.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 def _db_alias(con: duckdb.DuckDBPyConnection) -> str:
