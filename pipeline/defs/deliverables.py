@@ -109,7 +109,7 @@ def charts_and_workbooks(context: dg.AssetExecutionContext, warehouse: Warehouse
     """Charts and workbooks in one process pool: each wave × language's workbook starts as soon as its charts
     are drawn (both folders are swapped in whole when everything succeeded)."""
     tables = _tables(warehouse)
-    info = RunInfo(run_id=context.run_id, generated_at=dt.datetime.now(dt.UTC), code_version=code_version())
+    info = RunInfo(run_id=context.run.run_id, generated_at=dt.datetime.now(dt.UTC), code_version=code_version())
     chart_target, report_target = assets_dir() / "charts", assets_dir() / "reports"
     with replaced_folder(chart_target) as chart_fresh, replaced_folder(report_target) as report_fresh:
         files, paths = build.build_charts_and_workbooks(tables, chart_fresh, report_fresh, info)
