@@ -13,18 +13,16 @@ import dagster as dg
 import pandas as pd
 
 import pipeline
-from pipeline.charts.render import ChartFile, png_thumbnail_base64
+from pipeline.defs.findings import FINDINGS as FINDING_DESCRIPTIONS
 from pipeline.defs.metadata import table_metadata
 from pipeline.defs.resources import WarehouseResource
-from pipeline.findings import FINDINGS_TABLES
 from pipeline.paths import assets_dir, project_root
-from pipeline.report import deliverables as build
 from pipeline.report.markdown import markdown_table
-from pipeline.report.workbook import RunInfo
 from pipeline.warehouse import publish_copy, table_names
 
+# matplotlib and openpyxl (charts, workbooks) are imported inside the assets: loading the definitions stays fast.
 AUTOMATION = dg.AutomationCondition.eager()
-FINDINGS = list(FINDINGS_TABLES)
+FINDINGS = list(FINDING_DESCRIPTIONS)
 PREVIEW = ("goals", "barriers", "maturity")  # charts shown inline in the UI, for the latest wave, in Norwegian
 
 
@@ -59,11 +57,16 @@ def replaced_folder(target: Path):
 
 
 def _tables(warehouse: WarehouseResource) -> dict[str, pd.DataFrame]:
+    from pipeline.report import deliverables as build
+
     with warehouse.connection(read_only=True) as con:
         return build.load_tables(con)
 
 
-def _relocate(charts: list[ChartFile], fresh: Path, target: Path) -> list[ChartFile]:
+def _relocate(charts: list, fresh: Path, target: Path) -> list:
+    """Chart records pointing at ``target`` instead of the build folder ``fresh``."""
+    from pipeline.charts.render import ChartFile
+
     moved = []
     for c in charts:
         png = target / c.png.relative_to(fresh)
@@ -108,6 +111,10 @@ WORKBOOKS_DESCRIPTION = (
 def charts_and_workbooks(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Charts and workbooks in one process pool: each wave × language's workbook starts as soon as its charts
     are drawn (both folders are swapped in whole when everything succeeded)."""
+    from pipeline.charts.render import png_thumbnail_base64
+    from pipeline.report import deliverables as build
+    from pipeline.report.workbook import RunInfo
+
     tables = _tables(warehouse)
     info = RunInfo(run_id=context.run.run_id, generated_at=dt.datetime.now(dt.UTC), code_version=code_version())
     chart_target, report_target = assets_dir() / "charts", assets_dir() / "reports"
@@ -160,6 +167,8 @@ def charts_and_workbooks(context: dg.AssetExecutionContext, warehouse: Warehouse
     "platforms.",
 )
 def csv_exports(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from pipeline.report import deliverables as build
+
     tables = _tables(warehouse)
     target = assets_dir() / "csv"
     with replaced_folder(target) as fresh:

@@ -6,10 +6,11 @@ import pandas as pd
 from pipeline.defs.checks import check_result
 from pipeline.defs.metadata import table_metadata
 from pipeline.defs.resources import WarehouseResource
-from pipeline.findings import analysis as analysis_mod
-from pipeline.findings import checks, tables, trends
+from pipeline.findings import checks
 from pipeline.findings.config import load_config
 from pipeline.warehouse import replace_tables
+
+# The estimation modules are imported inside the assets: loading the definitions (UI, sensors) stays fast.
 
 AUTOMATION = dg.AutomationCondition.eager()
 
@@ -33,6 +34,8 @@ AUTOMATION = dg.AutomationCondition.eager()
     name="analysis_respondents_asset",
 )
 def analysis_respondents(warehouse: WarehouseResource):
+    from pipeline.findings import analysis as analysis_mod
+
     config = load_config()
     with warehouse.connection() as con:
         built = analysis_mod.build_analysis(analysis_mod.load_inputs(con), config)
@@ -124,6 +127,9 @@ def _headline(rows: pd.DataFrame) -> pd.DataFrame:
 def findings_tables(warehouse: WarehouseResource):
     """Every findings table from analysis_respondents, estimated in one pass (one estimation per wave, org type,
     estimand and measure) and written in one transaction."""
+    from pipeline.findings import analysis as analysis_mod
+    from pipeline.findings import tables, trends
+
     config = load_config()
     with warehouse.connection() as con:
         analysis = analysis_mod.load_analysis(con)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.findings.analysis import Analysis
 from pipeline.findings.config import FindingsConfig
@@ -32,6 +31,7 @@ from pipeline.findings.estimate import (
     suppress,
 )
 from pipeline.survey.design import SurveyDesign
+from pipeline.survey.intervals import z_quantile
 
 CONTRAST_ITEMS = {
     "maturity": ["maturity_stage_ge3", "maturity_self_top2", "maturity_self_score"],
@@ -116,7 +116,7 @@ def org_type_contrast(rows: pd.DataFrame, level: float, min_n: int) -> pd.DataFr
     both = a.merge(b, on=keys, suffixes=("_a", "_b"))
     if both.empty:
         return pd.DataFrame(columns=LAYOUT)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = z_quantile(level)
     est = both["estimate_a"] - both["estimate_b"]
     se = np.sqrt(both["se_a"] ** 2 + both["se_b"] ** 2)
     out = pd.DataFrame(

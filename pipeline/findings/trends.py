@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.findings.analysis import Analysis, Inputs, weights_for
 from pipeline.findings.config import FindingsConfig
@@ -30,6 +29,7 @@ from pipeline.findings.estimate import LAYOUT, clip_share_differences, design_of
 from pipeline.geography import size_class
 from pipeline.geography.crosswalk import successor_map
 from pipeline.survey import means, ratios
+from pipeline.survey.intervals import z_quantile
 
 TREND_COLUMNS = [*LAYOUT, "wave_from", "wave_to", "population", "estimate_from", "estimate_to", "n_unmatched"]
 TREND_BREAKDOWNS = ["total", "size_class"]
@@ -71,7 +71,7 @@ def _all_rows(bases: dict, config: FindingsConfig, w1: str, w2: str, org_type: s
     keys = ["estimand", "breakdown", "grp", "item"]
     first, second = bases[(w1, org_type)], bases[(w2, org_type)]
     both = first[first["item"].isin(items)].merge(second, on=keys, suffixes=("_from", "_to"))
-    z = stats.norm.ppf(0.5 + config.level / 2)
+    z = z_quantile(config.level)
     change = both["estimate_to"] - both["estimate_from"]
     se = np.sqrt(both["se_from"] ** 2 + both["se_to"] ** 2)
     rows = pd.DataFrame(
