@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-import pandas as pd
-
 from pipeline.errors import GeographyError
 from pipeline.geography.codes import is_county_code, normalise_code
 from pipeline.geography.crosswalk import dim_crosswalk, frame_mapping, successors
@@ -135,8 +133,3 @@ def _county_aliases(frame_year: int) -> dict[str, set[str]]:
                 key = f"kommune:{row.to_code}"
                 aliases.setdefault(key, set()).update({normalise_name(num), normalise_name(name)})
     return aliases
-
-
-def org_table(frame_year: int) -> pd.DataFrame:
-    """Shortcut: the frame as a DataFrame (``dim_org`` rows of one frame year)."""
-    return frame(frame_year)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,47 +70,9 @@ def _workbook_task(wave: str, lang: str, out_dir: Path, charts: list[ChartRef], 
     return write_workbook(_TABLES, wave, lang, out_dir, charts, run_info)
 
 
-def _run(tasks: list[tuple[Callable, tuple]], tables: dict[str, pd.DataFrame], workers: int) -> list:
-    if workers <= 1 or len(tasks) <= 1:
-        _init(tables)
-        return [fn(*args) for fn, args in tasks]
-    # fork: workers start at once with the tables already in memory (no pickling, no re-import)
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(tasks)), mp_context=context, initializer=_init, initargs=(tables,)
-    ) as pool:
-        futures = [pool.submit(fn, *args) for fn, args in tasks]
-        return [f.result() for f in futures]
-
-
 def _waves(tables: dict[str, pd.DataFrame]) -> list[str]:
     waves = tables["dim_wave"].sort_values(["field_start", "wave"])
     return waves["wave"].tolist()
-
-
-def build_charts(
-    tables: dict[str, pd.DataFrame], out_dir: Path, langs: Iterable[str] = LANGS, workers: int | None = None
-) -> list[ChartFile]:
-    """Every chart of every wave and language under ``out_dir/<wave>/``."""
-    tasks = [(_charts_task, (wave, lang, Path(out_dir))) for wave in _waves(tables) for lang in langs]
-    return [chart for result in _run(tasks, tables, workers or default_workers()) for chart in result]
-
-
-def build_workbooks(
-    tables: dict[str, pd.DataFrame],
-    out_dir: Path,
-    charts: list[ChartFile],
-    run_info: RunInfo | None = None,
-    langs: Iterable[str] = LANGS,
-    workers: int | None = None,
-) -> list[Path]:
-    """``ks-sdg-<wave>-<lang>.xlsx`` for every wave and language, with that wave's charts embedded."""
-    tasks = []
-    for wave in _waves(tables):
-        for lang in langs:
-            refs = [ChartRef(c.name, c.title, c.png) for c in charts if c.wave == wave and c.lang == lang]
-            tasks.append((_workbook_task, (wave, lang, Path(out_dir), refs, run_info)))
-    return _run(tasks, tables, workers or default_workers())
 
 
 def build_charts_and_workbooks(

@@ -273,13 +273,19 @@ def _finish(
         low = high = np.full_like(est, np.nan)
     else:
         raise SurveyError(f"unknown interval method {ci!r}; use 'wald', 'logit', 'beta' or 'none'")
+    return _estimates(lin, se, low, high, statistic, ci, level)
+
+
+def _estimates(
+    lin: Linearised, se: np.ndarray, low: np.ndarray, high: np.ndarray, statistic: str, ci: str, level: float
+) -> Estimates:
     return Estimates(
-        estimate=est,
+        estimate=lin.estimate,
         se=se,
         ci_low=np.asarray(low, dtype=float),
         ci_high=np.asarray(high, dtype=float),
         n=lin.n.astype(np.int64),
-        N=np.broadcast_to(lin.N[:, None], est.shape).copy(),
+        N=np.broadcast_to(lin.N[:, None], lin.estimate.shape).copy(),
         df=lin.df.astype(float),
         statistic=statistic,
         ci_method=ci,
@@ -399,18 +405,7 @@ def shares_and_scores(
     if prop.any():
         p_low, p_high = logit_ci(est[:, prop], se[:, prop], lin.df[:, prop], lin.n[:, prop], level)
         low[:, prop], high[:, prop] = p_low, p_high
-    return Estimates(
-        estimate=est,
-        se=se,
-        ci_low=np.asarray(low, dtype=float),
-        ci_high=np.asarray(high, dtype=float),
-        n=lin.n.astype(np.int64),
-        N=np.broadcast_to(lin.N[:, None], est.shape).copy(),
-        df=lin.df.astype(float),
-        statistic="ratio" if size is not None else "mean",
-        ci_method="logit+wald",
-        level=level,
-    )
+    return _estimates(lin, se, low, high, "ratio" if size is not None else "mean", "logit+wald", level)
 
 
 def totals(
