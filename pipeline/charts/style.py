@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
+from matplotlib import image as mpl_image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -440,12 +441,25 @@ SVG_METADATA = {"Date": None, "Creator": None}
 
 def save_figure(fig: Figure, png: Path, svg: Path) -> None:
     """Write PNG (150 dpi) and SVG with no timestamps or software versions, so the same figure gives the same
-    bytes. Clears the figure afterwards."""
+    bytes. Clears the figure afterwards.
+
+    One Agg draw at 150 dpi both solves the constrained layout and renders the PNG (``savefig`` would spend an
+    extra layout pass per file); the SVG is then drawn with that layout fixed."""
     png.parent.mkdir(parents=True, exist_ok=True)
     with styled():
-        fig.savefig(png, format="png", dpi=DPI, metadata=PNG_METADATA, pil_kwargs={"compress_level": 3})
-        # The layout is settled by the PNG pass; the SVG reuses it instead of solving it again.
-        fig.set_layout_engine("none")
+        fig.set_dpi(DPI)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        mpl_image.imsave(
+            png,
+            canvas.buffer_rgba(),
+            format="png",
+            origin="upper",
+            dpi=DPI,
+            metadata=PNG_METADATA,
+            pil_kwargs={"compress_level": 3},
+        )
+        fig.set_layout_engine(None)  # the layout is settled: no engine, so no further layout pass
         fig.savefig(svg, format="svg", metadata=SVG_METADATA)
     fig.clear()
 

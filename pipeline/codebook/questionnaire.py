@@ -7,9 +7,8 @@ from functools import cache
 from importlib import resources
 
 import pandas as pd
-import yaml
 
-from pipeline import reference
+from pipeline import reference, yamlio
 
 QUESTION_TYPES = ("single", "multiple", "scale", "text", "number")
 CHOICE_TYPES = ("single", "multiple", "scale")
@@ -194,4 +193,4 @@ def parse_questionnaire(data: dict) -> Questionnaire:
 def load_questionnaire() -> Questionnaire:
     """The packaged canonical questionnaire."""
     text = resources.files(__package__).joinpath("questionnaire.yaml").read_text(encoding="utf-8")
-    return parse_questionnaire(yaml.safe_load(text))
+    return parse_questionnaire(yamlio.safe_load(text))

@@ -45,6 +45,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline import yamlio
 from pipeline.codebook.questionnaire import Questionnaire, load_questionnaire
 from pipeline.errors import CodebookError
 
@@ -419,7 +420,7 @@ def load_codebook(path: str | Path, questionnaire: Questionnaire | None = None) 
     """Read and validate ``codebook.yaml``; errors name the wave, variable and problem."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CodebookError(path.parent.name, f"not valid YAML: {exc}", file=path) from exc
     if not isinstance(data, dict):
@@ -443,7 +444,7 @@ def discover_codebooks(raw: Path) -> dict[str, Path]:
         + sorted(raw.glob("*/*/*/codebook.yaml"))
     ):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yamlio.safe_load(path.read_text(encoding="utf-8")) or {}
             wave = str(data.get("wave") or path.parent.name) if isinstance(data, dict) else path.parent.name
         except (yaml.YAMLError, OSError, UnicodeDecodeError):
             wave = path.parent.name

@@ -26,20 +26,15 @@ def weights_reproduce_totals(frames: pd.DataFrame) -> CheckOutcome:
 def estimates_in_unit_interval(rows: pd.DataFrame) -> CheckOutcome:
     """Proportions and their intervals lie in [0, 1]; differences in [-1, 1] (mean scores are not bounded here)."""
     prop = rows[rows["measure"] == "proportion"]
-    diff = rows[(rows["measure"] == "difference") & rows["item"].map(_is_share)]
-    bad_prop = prop[[_outside(r, 0.0, 1.0) for r in prop[["estimate", "ci_low", "ci_high"]].itertuples(index=False)]]
-    bad_diff = diff[[_outside(r, -1.0, 1.0) for r in diff[["estimate", "ci_low", "ci_high"]].itertuples(index=False)]]
-    bad = pd.concat([bad_prop, bad_diff])
+    diff = rows[(rows["measure"] == "difference") & ~rows["item"].astype(str).str.endswith("_score")]
+    bad = pd.concat([prop[_outside(prop, 0.0, 1.0)], diff[_outside(diff, -1.0, 1.0)]])
     return CheckOutcome(bad.empty, f"{len(bad)} of {len(prop) + len(diff)} shares outside their range", bad)
 
 
-def _is_share(item: str) -> bool:
-    return not str(item).endswith("_score")
-
-
-def _outside(row, low: float, high: float) -> bool:
-    values = [v for v in row if pd.notna(v)]
-    return any(v < low - TOLERANCE or v > high + TOLERANCE for v in values)
+def _outside(rows: pd.DataFrame, low: float, high: float) -> pd.Series:
+    """Rows whose estimate or interval bound (where present) lies outside [low, high], with a rounding tolerance."""
+    values = rows[["estimate", "ci_low", "ci_high"]].astype("float64")
+    return ((values < low - TOLERANCE) | (values > high + TOLERANCE)).any(axis=1)
 
 
 def intervals_contain_estimates(rows: pd.DataFrame) -> CheckOutcome:

@@ -8,8 +8,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from pipeline import yamlio
 from pipeline.codebook.questionnaire import load_questionnaire
 
 BREAKDOWNS = ("total", "size_class", "centrality_class", "merged_2020", "network_member", "county")
@@ -103,4 +102,4 @@ def load_config(path: str | None = None) -> FindingsConfig:
         text = Path(path).read_text(encoding="utf-8")
     else:
         text = resources.files(__package__).joinpath("config.yaml").read_text(encoding="utf-8")
-    return parse_config(yaml.safe_load(text))
+    return parse_config(yamlio.safe_load(text))

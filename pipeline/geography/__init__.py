@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
@@ -63,6 +64,8 @@ class Geography:
         self.orgs = frame(frame_year)
         self._by_key = {(r.org_type, r.org_code): r for r in self.orgs.itertuples(index=False)}
         self._names = NameIndex(self.orgs, _county_aliases(frame_year))
+        # how many orgs of a type share each normalised name (Herøy, Våler: 2)
+        self._name_counts = Counter((r.org_type, normalise_name(r.name)) for r in self._by_key.values())
 
     def org(self, org_code: str, org_type: str) -> OrgMatch:
         row = self._by_key[(org_type, org_code)]
@@ -103,12 +106,8 @@ class Geography:
     def by_name(self, name: str, county: str | None = None, org_type: str | None = None) -> OrgMatch:
         """The org a typed name means (county context resolves duplicate names)."""
         cand = self._names.lookup(name, county=county, org_type=org_type)
-        duplicate = sum(
-            1
-            for r in self._by_key.values()
-            if r.org_type == cand.org_type and normalise_name(r.name) == normalise_name(cand.name)
-        )
-        method = "name_county" if duplicate > 1 else "name"
+        duplicate = self._name_counts[(cand.org_type, normalise_name(cand.name))] > 1
+        method = "name_county" if duplicate else "name"
         return OrgMatch(cand.org_code, cand.org_type, cand.name, cand.county_number, method)
 
 

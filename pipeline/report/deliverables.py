@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.charts.render import ChartFile, render_wave_charts
+from pipeline.charts.render import ChartFile, render_wave_charts, wave_charts
 from pipeline.report.exports import write_csv_exports
 from pipeline.report.opensdg import write_opensdg
 from pipeline.report.workbook import ChartRef, RunInfo, write_workbook
@@ -103,9 +103,9 @@ def build_charts_and_workbooks(
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_init, initargs=(tables,)
         ) as pool:
-            pending = {
-                pool.submit(_charts_task, wave, lang, Path(chart_dir)): ("chart", (wave, lang)) for wave, lang in keys
-            }
+            # waves with the most charts first, so the last tasks to finish are short ones (two cores stay busy)
+            by_size = sorted(keys, key=lambda key: -len(wave_charts(tables, key[0])))
+            pending = {pool.submit(_charts_task, *key, Path(chart_dir)): ("chart", key) for key in by_size}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:

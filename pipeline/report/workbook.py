@@ -15,7 +15,6 @@ Output is deterministic for the same inputs and ``RunInfo``: document times come
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import re
@@ -29,10 +28,11 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from pipeline.reference import ATTRIBUTION, ATTRIBUTION_EN
@@ -335,15 +335,15 @@ def _text(value: object) -> str | None:
     return str(value) or None
 
 
-def _header(ws: Worksheet, headers: list[str]) -> None:
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+def _cell(ws: WriteOnlyWorksheet, value: object = None, **style: object) -> WriteOnlyCell:
+    """A cell for a streamed row, with ``font``, ``fill``, ``alignment`` or ``number_format`` given as keywords."""
+    cell = WriteOnlyCell(ws, value)
+    for key, val in style.items():
+        setattr(cell, key, val)
+    return cell
 
 
-def _widths(ws: Worksheet, columns: list[Column], headers: list[str], frame: pd.DataFrame) -> None:
+def _widths(ws: WriteOnlyWorksheet, columns: list[Column], headers: list[str], frame: pd.DataFrame) -> None:
     for k, (col, header) in enumerate(zip(columns, headers, strict=True), start=1):
         if col.width is not None:
             width = col.width
@@ -355,33 +355,35 @@ def _widths(ws: Worksheet, columns: list[Column], headers: list[str], frame: pd.
         ws.column_dimensions[get_column_letter(k)].width = min(max(width, 8), 60)
 
 
-def write_table(ws: Worksheet, frame: pd.DataFrame, columns: list[Column], lang: str) -> None:
-    """Write ``frame`` as a table: bold frozen header row, autofilter, number formats per row, column widths.
+def write_table(ws: WriteOnlyWorksheet, frame: pd.DataFrame, columns: list[Column], lang: str) -> None:
+    """Stream ``frame`` into the empty sheet ``ws`` as a table: bold frozen header row, autofilter, number
+    formats per row, column widths.
 
     ``value`` columns take the row's ``number_format``; ``count`` columns get ``#,##0``; missing numbers stay
-    empty cells.
+    empty (formatted) cells.
     """
     i = L.check_lang(lang)
     headers = [HEADERS[c.header][i] for c in columns]
-    _header(ws, headers)
+    # column widths and the frozen pane belong to the sheet's head: set before the first row is written
+    _widths(ws, columns, headers, frame)
+    ws.freeze_panes = "A2"
+    head_alignment = Alignment(wrap_text=True, vertical="top")
+    ws.append([_cell(ws, h, font=HEADER_FONT, fill=HEADER_FILL, alignment=head_alignment) for h in headers])
     formats = frame["number_format"].tolist() if "number_format" in frame else [PERCENT] * len(frame)
     data = [frame[c.key].tolist() for c in columns]
+    kinds = [c.kind for c in columns]
     for r, fmt in enumerate(formats):
-        row = []
-        for c, col in enumerate(columns):
-            value = data[c][r]
-            row.append(_text(value) if col.kind == "text" else _number(value))
+        row: list[object] = []
+        for values, kind in zip(data, kinds, strict=True):
+            if kind == "text":
+                row.append(_text(values[r]))
+            else:
+                cell = WriteOnlyCell(ws, _number(values[r]))
+                cell.number_format = fmt if kind == "value" else COUNT
+                row.append(cell)
         ws.append(row)
-        excel_row = r + 2
-        for c, col in enumerate(columns, start=1):
-            if col.kind == "value":
-                ws.cell(excel_row, c).number_format = fmt
-            elif col.kind == "count":
-                ws.cell(excel_row, c).number_format = COUNT
-    ws.freeze_panes = "A2"
     last = get_column_letter(len(columns))
     ws.auto_filter.ref = f"A1:{last}{max(len(frame) + 1, 1)}"
-    _widths(ws, columns, headers, frame)
 
 
 def _wave_row(tables: dict[str, pd.DataFrame], wave: str) -> pd.Series | None:
@@ -400,8 +402,15 @@ def _date(value: object, lang: str) -> str:
 
 
 def _front(
-    ws: Worksheet, tables: dict[str, pd.DataFrame], wave: str, lang: str, run_info: RunInfo | None, keys: list[str]
+    ws: WriteOnlyWorksheet,
+    tables: dict[str, pd.DataFrame],
+    wave: str,
+    lang: str,
+    run_info: RunInfo | None,
+    keys: list[str],
 ) -> None:
+    """Stream the front page into the empty sheet ``ws``: title, synthetic banner, facts about the wave, sources,
+    provenance, how to read, contents."""
     i = L.check_lang(lang)
     info = _wave_row(tables, wave)
     title = _t("title_fallback", lang) if info is None else str(info[f"title_{lang}"])
@@ -409,30 +418,27 @@ def _front(
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 70
     ws.column_dimensions["C"].width = 50
-    ws["A1"] = title
-    ws["A1"].font = Font(bold=True, size=16)
-    row = 2
+    rows: list[tuple[list[object], float | None]] = [([_cell(ws, title, font=Font(bold=True, size=16))], None)]
     if synthetic:
-        ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=3)
-        banner = ws.cell(2, 1, _t("synthetic", lang))
-        banner.fill = BANNER_FILL
-        banner.font = BANNER_FONT
-        banner.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.row_dimensions[2].height = 40
-        row = 3
-    row += 1
+        banner = _cell(
+            ws,
+            _t("synthetic", lang),
+            fill=BANNER_FILL,
+            font=BANNER_FONT,
+            alignment=Alignment(wrap_text=True, vertical="center"),
+        )
+        rows.append(([banner], 40))
+        ws.merged_cells.add("A2:C2")
+    rows.append(([], None))
+    key_alignment = Alignment(vertical="top", wrap_text=True)
+    value_alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
 
-    def put(key: str, value: object, fmt: str | None = None, detail: str | None = None) -> None:
-        nonlocal row
-        ws.cell(row, 1, _t(key, lang) if key in TEXT else key).font = HEADER_FONT
-        cell = ws.cell(row, 2, value)
-        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+    def put(key: str, value: object, fmt: str | None = None, detail: str | None = None, height: float | None = None):
+        label = _cell(ws, _t(key, lang) if key in TEXT else key, font=HEADER_FONT, alignment=key_alignment)
+        cell = _cell(ws, value, alignment=value_alignment)
         if fmt:
             cell.number_format = fmt
-        if detail:
-            ws.cell(row, 3, detail)
-        ws.cell(row, 1).alignment = Alignment(vertical="top", wrap_text=True)
-        row += 1
+        rows.append(([label, cell, detail or None], height))
 
     put("wave", wave)
     if info is not None:
@@ -457,45 +463,47 @@ def _front(
             put(TEXT["response"][i].format(orgs=orgs), _number(r["estimate"]), PERCENT, detail)
     if info is not None and pd.notna(info.get("codebook_version")):
         put("codebook", int(info["codebook_version"]))
-    put("sources", _t("survey_source", lang) + "\n" + (ATTRIBUTION if lang == "nb" else ATTRIBUTION_EN))
-    ws.row_dimensions[row - 1].height = 75
+    sources = _t("survey_source", lang) + "\n" + (ATTRIBUTION if lang == "nb" else ATTRIBUTION_EN)
+    put("sources", sources, height=75)
     not_given = _t("not_given", lang)
     when = run_info.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if run_info else not_given
     put("generated", when)
     put("run_id", run_info.run_id if run_info else not_given)
     put("code_version", run_info.code_version if run_info else not_given)
     if info is not None and _text(info.get("notes")):
-        put("notes", str(info["notes"]))
-        ws.row_dimensions[row - 1].height = 90
-    put("reading", _t("reading_text", lang))
-    ws.row_dimensions[row - 1].height = 75
-    row += 1
-    ws.cell(row, 1, _t("contents", lang)).font = Font(bold=True, size=12)
-    row += 1
-    for key in keys:
-        ws.cell(row, 1, sheet_name(key, lang))
-        ws.cell(row, 2, CONTENTS[key][i])
-        row += 1
+        put("notes", str(info["notes"]), height=90)
+    put("reading", _t("reading_text", lang), height=75)
+    rows.append(([], None))
+    rows.append(([_cell(ws, _t("contents", lang), font=Font(bold=True, size=12))], None))
+    rows.extend(([sheet_name(key, lang), CONTENTS[key][i]], None) for key in keys)
+    for number, (cells, height) in enumerate(rows, start=1):
+        if height is not None:
+            ws.row_dimensions[number].height = height  # row heights are written with the row: set them first
+        ws.append(cells)
 
 
-def _charts(ws: Worksheet, charts: Sequence[ChartRef], lang: str) -> int:
-    """Embed each chart's PNG below its bold title; returns the number of images embedded."""
+def _charts(ws: WriteOnlyWorksheet, charts: Sequence[ChartRef], lang: str) -> int:
+    """Stream each chart's PNG below its bold title into the empty sheet ``ws``; returns the number of images."""
     ws.column_dimensions["A"].width = 100
     if not charts:
-        ws["A1"] = _t("no_charts", lang)
+        ws.append([_t("no_charts", lang)])
         return 0
+    missing = [chart for chart in charts if not Path(chart.png_path).is_file()]
+    if missing:
+        raise FileNotFoundError(f"chart {missing[0].name!r}: PNG not found at {missing[0].png_path}")
     row = 1
     for chart in charts:
         path = Path(chart.png_path)
-        if not path.is_file():
-            raise FileNotFoundError(f"chart {chart.name!r}: PNG not found at {path}")
-        ws.cell(row, 1, chart.title).font = Font(bold=True, size=12)
+        ws.append([_cell(ws, chart.title, font=Font(bold=True, size=12))])
         image = Image(str(path))
         if image.width > MAX_IMAGE_WIDTH_PX:
             scale = MAX_IMAGE_WIDTH_PX / image.width
             image.width, image.height = MAX_IMAGE_WIDTH_PX, round(image.height * scale)
         ws.add_image(image, f"A{row + 1}")
-        row += 1 + math.ceil(image.height / ROW_HEIGHT_PX) + 2
+        rows_below = math.ceil(image.height / ROW_HEIGHT_PX) + 2
+        for _ in range(rows_below):
+            ws.append([])
+        row += 1 + rows_below
     return len(charts)
 
 
@@ -563,17 +571,19 @@ def method_text(lang: str) -> str:
     return resource.read_text(encoding="utf-8") if resource.is_file() else ""
 
 
-def _method(ws: Worksheet, markdown: str, lang: str) -> None:
+def _method(ws: WriteOnlyWorksheet, markdown: str, lang: str) -> None:
+    """Stream the method note into the empty sheet ``ws``: one row per heading or paragraph."""
     ws.column_dimensions["A"].width = 120
     paragraphs = method_paragraphs(markdown) or [(_t("no_method", lang), 0)]
+    alignment = Alignment(wrap_text=True, vertical="top")
     for r, (text, level) in enumerate(paragraphs, start=1):
-        cell = ws.cell(r, 1, text)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell = _cell(ws, text, alignment=alignment)
         if level:
             cell.font = Font(bold=True, size={1: 16, 2: 13}.get(level, 11))
         lines = max(1, math.ceil(len(text) / 130))
         if lines > 1:
             ws.row_dimensions[r].height = 15 * lines
+        ws.append([cell])
 
 
 # --------------------------------------------------------------------------------------------- save
@@ -585,25 +595,50 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment.replace(microsecond=0)
 
 
+class _StampedZip(zipfile.ZipFile):
+    """A zip for writing whose entries all carry one timestamp and fixed permissions, whatever openpyxl passes
+    (``writestr`` with a name would take the current time, ``write`` the temporary file's). PNG images are
+    stored, not deflated: they are compressed already."""
+
+    def __init__(self, file: str, stamp: tuple[int, int, int, int, int, int]) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self._stamp = stamp
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None) -> None:  # type: ignore[no-untyped-def]
+        name = zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
+        info = zipfile.ZipInfo(name, date_time=self._stamp)
+        info.compress_type = zipfile.ZIP_STORED if name.lower().endswith(".png") else zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        super().writestr(info, data)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None) -> None:  # type: ignore[no-untyped-def]
+        with open(filename, "rb") as handle:
+            self.writestr(arcname or os.path.basename(filename), handle.read())
+
+
+def _discard(wb: Workbook) -> None:
+    """Close the streams of an abandoned write-only workbook and delete their temporary files."""
+    for ws in wb.worksheets:
+        try:
+            if not ws.closed:
+                ws.close()
+        finally:
+            if ws._writer is not None:
+                ws._writer.cleanup()
+
+
 def save_deterministic(wb: Workbook, path: Path, when: datetime) -> None:
     """Save ``wb`` atomically with document and zip-entry times set to ``when`` (byte-identical reruns)."""
     moment = _naive_utc(when)
     wb.properties.created = moment
     wb.properties.modified = moment
-    buffer = io.BytesIO()
-    archive = zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    ExcelWriter(wb, archive).save()  # closes the archive; unlike openpyxl's save(), keeps our modified time
     stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     try:
-        with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-            for entry in src.infolist():
-                info = zipfile.ZipInfo(entry.filename, date_time=stamp)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                dst.writestr(info, src.read(entry.filename))
+        # unlike openpyxl's save(), ExcelWriter keeps our modified time; it closes the archive
+        ExcelWriter(wb, _StampedZip(tmp, stamp)).save()
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -634,22 +669,29 @@ def write_workbook(
     info = _wave_row(tables, wave)
     synthetic = bool(info is not None and bool(info["synthetic"]))
 
-    wb = Workbook()
-    front = wb.active
-    front.title = sheet_name("front", lang)
+    # Write-only workbook: rows stream to disk as they are appended (less memory, ~2x faster than cell objects);
+    # sheets appear in the order they are created, so the front page comes first and is filled in last.
+    wb = Workbook(write_only=True)
+    front = wb.create_sheet(sheet_name("front", lang))
     present = [name for name in FINDING_TABLES if name in tables]
-    for name in present:
-        ws = wb.create_sheet(sheet_name(name, lang))
-        rows = finding_rows(tables, name, wave, lang)
-        write_table(ws, rows, _columns(name), lang)
-        if rows.empty:
-            ws.cell(2, 1, _t("no_rows", lang))
-    _charts(wb.create_sheet(sheet_name("charts", lang)), charts, lang)
-    _method(wb.create_sheet(sheet_name("method", lang)), method_text(lang), lang)
-    _front(front, tables, wave, lang, run_info, [*present, "charts", "method"])
+    finding_sheets = [(name, wb.create_sheet(sheet_name(name, lang))) for name in present]
+    chart_sheet = wb.create_sheet(sheet_name("charts", lang))
+    method_sheet = wb.create_sheet(sheet_name("method", lang))
     if synthetic:
         for ws in wb.worksheets:
-            ws.sheet_properties.tabColor = SYNTHETIC_TAB
+            ws.sheet_properties.tabColor = SYNTHETIC_TAB  # part of the sheet head: before any row
+    try:
+        for name, ws in finding_sheets:
+            rows = finding_rows(tables, name, wave, lang)
+            write_table(ws, rows, _columns(name), lang)
+            if rows.empty:
+                ws.append([_t("no_rows", lang)])
+        _charts(chart_sheet, charts, lang)
+        _method(method_sheet, method_text(lang), lang)
+        _front(front, tables, wave, lang, run_info, [*present, "charts", "method"])
+    except BaseException:
+        _discard(wb)
+        raise
 
     when = run_info.generated_at if run_info else FIXED_TIME
     title = str(info[f"title_{lang}"]) if info is not None else _t("title_fallback", lang)

@@ -84,21 +84,27 @@ def open_warehouse(path: str | Path, read_only: bool = False) -> Iterator[duckdb
         con.close()
 
 
-def _existing_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
+def _existing_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Column names in order, per table of the main schema (one catalogue query for all tables)."""
     rows = con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
-        "ORDER BY ordinal_position",
-        [table],
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main' "
+        "ORDER BY table_name, ordinal_position"
     ).fetchall()
-    return [r[0] for r in rows] or None
+    columns: dict[str, list[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, []).append(column)
+    return columns
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing contract tables; re-create a table whose columns differ from the contract (derived data)."""
+    existing = _existing_columns(con)
     for statement, table in zip(create_statements(), TABLES, strict=True):
-        existing = _existing_columns(con, table)
-        if existing is not None and existing != columns_of(table):
-            log.warning("table %s has columns %s, contract says %s: re-creating it", table, existing, columns_of(table))
+        have = existing.get(table)
+        if have == columns_of(table):
+            continue
+        if have is not None:
+            log.warning("table %s has columns %s, contract says %s: re-creating it", table, have, columns_of(table))
             con.execute(f"DROP TABLE {table}")
         con.execute(statement)
 
