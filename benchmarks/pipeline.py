@@ -59,10 +59,12 @@ print(f"inside {time.perf_counter() - start:.3f}")
 
 CALIBRATE = """
 import time
+def loop():
+    total = 0
+    for i in range(20_000_000):
+        total += i
 start = time.process_time()
-total = 0
-for i in range(20_000_000):
-    total += i
+loop()
 print(f"{time.process_time() - start:.3f}")
 """
 

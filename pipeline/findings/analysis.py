@@ -80,15 +80,36 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> Inputs:
     )
 
 
-def wave_frame(inputs: Inputs, wave: pd.Series, org_type: str) -> pd.DataFrame:
+@dataclass
+class InputParts:
+    """The input tables split once by the keys :func:`wave_frame` selects on."""
+
+    orgs: dict[tuple, pd.DataFrame]
+    population: dict[tuple, pd.DataFrame]
+    respondents: dict[tuple, pd.DataFrame]
+
+
+def split_inputs(inputs: Inputs) -> InputParts:
+    """``inputs`` split by (frame year, org type), (frame year, org type, year) and (wave, org type)."""
+
+    def split(frame: pd.DataFrame, keys: list[str]) -> dict[tuple, pd.DataFrame]:
+        return {key: part for key, part in frame.groupby(keys, sort=False)} if len(frame) else {}
+
+    return InputParts(
+        orgs=split(inputs.orgs, ["frame_year", "org_type"]),
+        population=split(inputs.population, ["frame_year", "org_type", "year"]),
+        respondents=split(inputs.respondents, ["wave", "org_type"]),
+    )
+
+
+def wave_frame(inputs: Inputs, wave: pd.Series, org_type: str, parts: InputParts | None = None) -> pd.DataFrame:
     """Every org of the wave's frame and org type, with population of the wave's population year, size class
-    and response status (``complete``, ``partial`` or ``none``)."""
-    orgs = inputs.orgs[(inputs.orgs["frame_year"] == wave["frame_year"]) & (inputs.orgs["org_type"] == org_type)]
-    pop = inputs.population[
-        (inputs.population["frame_year"] == wave["frame_year"])
-        & (inputs.population["org_type"] == org_type)
-        & (inputs.population["year"] == wave["population_year"])
-    ].set_index("org_code")["population"]
+    and response status (``complete``, ``partial`` or ``none``). ``parts``: :func:`split_inputs` of ``inputs``,
+    when the caller builds many frames."""
+    parts = parts or split_inputs(inputs)
+    orgs = parts.orgs.get((wave["frame_year"], org_type), inputs.orgs.iloc[0:0])
+    pop = parts.population.get((wave["frame_year"], org_type, wave["population_year"]), inputs.population.iloc[0:0])
+    pop = pop.set_index("org_code")["population"]
     frame = orgs[
         [
             "org_code",
@@ -110,9 +131,7 @@ def wave_frame(inputs: Inputs, wave: pd.Series, org_type: str) -> pd.DataFrame:
         frame["population_year"] = int(wave["population_year"])
     if org_type == "kommune":
         frame["size_class"] = pd.array([size_class(p) for p in frame["population"]], dtype="Int64")
-    resp = inputs.respondents[
-        (inputs.respondents["wave"] == wave["wave"]) & (inputs.respondents["org_type"] == org_type)
-    ]
+    resp = parts.respondents.get((wave["wave"], org_type), inputs.respondents.iloc[0:0])
     status = resp.set_index("org_code")["status"]
     frame["status"] = frame["org_code"].map(status).fillna("none")
     frame["respondent_id"] = frame["org_code"].map(resp.set_index("org_code")["respondent_id"])
@@ -152,19 +171,20 @@ def build_analysis(inputs: Inputs, config: FindingsConfig | None = None) -> Anal
     wide = item_defs.respondent_items(inputs.responses, q)
     mat = maturity.stages(wide, config)
     wide = wide.join(maturity.stage_items(mat["maturity_stage"], config, mat["maturity_stage_min"])).join(mat)
+    parts = split_inputs(inputs)
     for _, wave in inputs.waves.iterrows():
         wave_wide = wide.xs(wave["wave"], level="wave") if wave["wave"] in wide.index.get_level_values(0) else None
         for org_type in str(wave["org_types"]).split(";"):
-            frame = wave_frame(inputs, wave, org_type)
+            frame = wave_frame(inputs, wave, org_type, parts)
             if (frame["status"] == "complete").sum() < 2 or wave_wide is None:
                 continue
             ps = weights_for(frame, org_type)
-            units = ps.units.set_index("org_code")
+            units = ps.units  # one row per frame row, in the frame's order
             frame = frame.assign(
-                stratum=frame["org_code"].map(units["stratum"]),
-                N_h=frame["org_code"].map(units["N_h"]),
-                respondents_h=frame["org_code"].map(units["n_h"]),
-                weight=frame["org_code"].map(units["weight"]),
+                stratum=units["stratum"].to_numpy(),
+                N_h=units["N_h"].to_numpy(),
+                respondents_h=units["n_h"].to_numpy(),
+                weight=units["weight"].to_numpy(),
                 wave=wave["wave"],
             )
             frames.append(frame)

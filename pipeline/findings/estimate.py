@@ -114,7 +114,8 @@ def design_of(data: pd.DataFrame) -> SurveyDesign:
     return svydesign(data.reset_index(drop=True), strata="stratum", weights="weight", fpc="N_h")
 
 
-def _matrix(data: pd.DataFrame, items: list[str]) -> np.ndarray:
+def item_matrix(data: pd.DataFrame, items: list[str]) -> np.ndarray:
+    """The (n, k) float matrix of the item columns, NaN where unanswered."""
     return data[items].to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -129,30 +130,36 @@ def estimate_items(
 ) -> pd.DataFrame:
     """Long findings rows for the given items, every applicable breakdown group and both estimands."""
     present = [i for i in items if i in data.columns]
-    answered = data[present].notna().any().to_numpy() if present else np.array([], dtype=bool)
+    Y = item_matrix(data, present) if present else np.empty((len(data), 0))
+    answered = ~np.isnan(Y).all(axis=0)
     items = [i for i, ok in zip(present, answered, strict=True) if ok]
     if not items:
         return pd.DataFrame(columns=LAYOUT)
+    Y = Y[:, answered]
     design = design or design_of(data)
     grps = groups(data, frame, breakdowns)
     D = np.column_stack([g.mask for g in grps])
     measure_of = catalogue.set_index("item")["measure"]
     measures = np.array([measure_of.get(i, "proportion") for i in items], dtype=object)
     population = data["population"].to_numpy(dtype=float, na_value=np.nan)
-    Y = _matrix(data, items)
     out = []
     for estimand in ESTIMANDS:
         size = population if estimand == "inhabitants" else None
         est = shares_and_scores(
             design, Y, proportion=measures == "proportion", size=size, domains=D, level=config.level
         )
-        out.append(_rows(est, grps, items, measures, estimand))
-    return suppress(pd.concat(out, ignore_index=True), config.min_n)
+        out.append(_rows(est, grps, items, measures, estimand, config.min_n))
+    return pd.concat(out, ignore_index=True)
 
 
-def _rows(est, grps: list[Group], items: list[str], measure, estimand: str) -> pd.DataFrame:
+def _rows(est, grps: list[Group], items: list[str], measure, estimand: str, min_n: int) -> pd.DataFrame:
+    """Long rows (group-major, item-minor) of one estimand's estimates, cells below ``min_n`` withheld."""
     G, k = est.estimate.shape
     rep = lambda values: np.repeat(np.asarray(values, dtype=object), k)  # noqa: E731
+    n = est.n.ravel().astype(np.int64)
+    estimate = est.estimate.ravel()
+    small = withheld(n, estimate, min_n)
+    hide = lambda values: np.where(small, np.nan, values)  # noqa: E731
     return pd.DataFrame(
         {
             "estimand": estimand,
@@ -162,12 +169,13 @@ def _rows(est, grps: list[Group], items: list[str], measure, estimand: str) -> p
             "grp_label_en": rep([g.label_en for g in grps]),
             "item": np.tile(np.asarray(items, dtype=object), G),
             "measure": np.tile(np.asarray(measure, dtype=object), G) if not isinstance(measure, str) else measure,
-            "estimate": est.estimate.ravel(),
-            "se": est.se.ravel(),
-            "ci_low": est.ci_low.ravel(),
-            "ci_high": est.ci_high.ravel(),
-            "n_respondents": est.n.ravel().astype(np.int64),
+            "estimate": hide(estimate),
+            "se": hide(est.se.ravel()),
+            "ci_low": hide(est.ci_low.ravel()),
+            "ci_high": hide(est.ci_high.ravel()),
+            "n_respondents": n,
             "n_population": np.repeat([g.n_population for g in grps], k).astype(float),
+            "suppressed": small,
         }
     )
 
@@ -175,17 +183,26 @@ def _rows(est, grps: list[Group], items: list[str], measure, estimand: str) -> p
 def clip_share_differences(rows: pd.DataFrame) -> pd.DataFrame:
     """Wald intervals of differences between shares truncated to [-1, 1], the range a difference of two
     proportions can take (mean-score items, ``*_score``, are left as they are)."""
-    rows = rows.copy()
-    shares = (rows["measure"] == "difference") & ~rows["item"].astype(str).str.endswith("_score")
-    rows.loc[shares, "ci_low"] = rows.loc[shares, "ci_low"].clip(lower=-1.0)
-    rows.loc[shares, "ci_high"] = rows.loc[shares, "ci_high"].clip(upper=1.0)
-    return rows
+    items = rows["item"]
+    scores = [item for item in items.unique() if str(item).endswith("_score")]
+    shares = (rows["measure"] == "difference").to_numpy(dtype=bool) & ~items.isin(scores).to_numpy(dtype=bool)
+    low, high = rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)
+    return rows.assign(
+        ci_low=np.where(shares, np.maximum(low, -1.0), low),  # NaN stays NaN
+        ci_high=np.where(shares, np.minimum(high, 1.0), high),
+    )
+
+
+def withheld(n_respondents: np.ndarray, estimate: np.ndarray, min_n: int) -> np.ndarray:
+    """Cells to suppress: fewer than ``min_n`` respondents, or no estimate at all (e.g. a group without
+    respondents)."""
+    return (np.asarray(n_respondents) < min_n) | np.isnan(np.asarray(estimate, dtype=float))
 
 
 def suppress(rows: pd.DataFrame, min_n: int) -> pd.DataFrame:
     """Flag cells with fewer than ``min_n`` respondents and withhold their numbers (also cells with no
     estimate at all, e.g. a group without respondents)."""
-    small = (rows["n_respondents"].to_numpy() < min_n) | np.isnan(rows["estimate"].to_numpy(dtype=float))
+    small = withheld(rows["n_respondents"].to_numpy(), rows["estimate"].to_numpy(dtype=float), min_n)
     values = {
         col: np.where(small, np.nan, rows[col].to_numpy(dtype=float)) for col in ("estimate", "se", "ci_low", "ci_high")
     }
@@ -202,9 +219,15 @@ def contrast_rows(
 ) -> pd.DataFrame:
     """Differences a − b between the configured groups (e.g. 20 000+ vs < 5 000 inhabitants), both estimands,
     with SE from the joint linearisation and a Wald interval; ``measure`` = ``difference``."""
-    items = [i for i in items if i in data.columns and data[i].notna().any()]
     contrasts = [c for c in config.contrasts if c.breakdown in breakdowns]
-    if not items or not contrasts:
+    present = [i for i in items if i in data.columns]
+    if not present or not contrasts:
+        return pd.DataFrame(columns=LAYOUT)
+    Y = item_matrix(data, present)
+    answered = ~np.isnan(Y).all(axis=0)
+    items = [i for i, ok in zip(present, answered, strict=True) if ok]
+    Y = Y[:, answered]
+    if not items:
         return pd.DataFrame(columns=LAYOUT)
     design = design or design_of(data)
     da, db, kept = [], [], []
@@ -218,7 +241,6 @@ def contrast_rows(
             kept.append(c)
     if not kept:
         return pd.DataFrame(columns=LAYOUT)
-    Y = _matrix(data, items)
     population = data["population"].to_numpy(dtype=float, na_value=np.nan)
     out = []
     for estimand in ESTIMANDS:
@@ -237,7 +259,8 @@ def contrast_rows(
                 level=config.level,
             )
         k = len(items)
-        n_min = np.minimum(est.extra["n_a"], est.extra["n_b"]).ravel()
+        # a difference is withheld when either group has fewer than min_n respondents
+        small = withheld(np.minimum(est.extra["n_a"], est.extra["n_b"]).ravel(), est.estimate.ravel(), config.min_n)
         frame = pd.DataFrame(
             {
                 "estimand": estimand,
@@ -249,16 +272,14 @@ def contrast_rows(
                 "grp_label_en": np.repeat([c.label_en for c in kept], k),
                 "item": np.tile(items, len(kept)),
                 "measure": "difference",
-                "estimate": est.estimate.ravel(),
-                "se": est.se.ravel(),
-                "ci_low": est.ci_low.ravel(),
-                "ci_high": est.ci_high.ravel(),
+                "estimate": np.where(small, np.nan, est.estimate.ravel()),
+                "se": np.where(small, np.nan, est.se.ravel()),
+                "ci_low": np.where(small, np.nan, est.ci_low.ravel()),
+                "ci_high": np.where(small, np.nan, est.ci_high.ravel()),
                 "n_respondents": est.n.ravel().astype(np.int64),
                 "n_population": est.N.ravel().astype(float),
+                "suppressed": small,
             }
-        )
-        frame = suppress(frame.assign(n_respondents=n_min), config.min_n).assign(
-            n_respondents=est.n.ravel().astype(np.int64)
         )
         out.append(frame)
     return pd.concat(out, ignore_index=True)

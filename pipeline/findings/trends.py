@@ -25,7 +25,13 @@ import pandas as pd
 
 from pipeline.findings.analysis import Analysis, Inputs, weights_for
 from pipeline.findings.config import FindingsConfig
-from pipeline.findings.estimate import LAYOUT, clip_share_differences, design_of, suppress
+from pipeline.findings.estimate import (
+    LAYOUT,
+    clip_share_differences,
+    design_of,
+    item_matrix,
+    withheld,
+)
 from pipeline.geography import size_class
 from pipeline.geography.crosswalk import successor_map
 from pipeline.survey import means, ratios
@@ -59,45 +65,57 @@ def comparable_items(answered: pd.DataFrame, w1: str, w2: str, org_type: str) ->
     return both[both].index.tolist()
 
 
+_KEY = ["estimand", "breakdown", "grp", "item"]
+
+
 def _trend_bases(estimates: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
-    """Per (wave, org type): the estimates trends compare (totals, and size classes for municipalities)."""
+    """Per (wave, org type): the estimates trends compare (totals, and size classes for municipalities), indexed
+    by one string key per estimand × breakdown × group × item (unique within a wave and org type)."""
     base = estimates[estimates["breakdown"].isin(TREND_BREAKDOWNS) & (estimates["measure"] != "difference")]
     base = base[(base["org_type"] == "kommune") | (base["breakdown"] == "total")]
+    key = base[_KEY[0]].astype(str)
+    for col in _KEY[1:]:
+        key = key + "\x1f" + base[col].astype(str)
+    base = base.set_index(pd.Index(key, name="key"))
     return {key: part for key, part in base.groupby(["wave", "org_type"], sort=False)}
 
 
 def _all_rows(bases: dict, config: FindingsConfig, w1: str, w2: str, org_type: str, items: list[str]):
     """Change between the two waves' own estimates (total and size classes), independent-samples SE."""
-    keys = ["estimand", "breakdown", "grp", "item"]
     first, second = bases[(w1, org_type)], bases[(w2, org_type)]
-    both = first[first["item"].isin(items)].merge(second, on=keys, suffixes=("_from", "_to"))
+    first = first[first["item"].isin(items)]
+    at = second.index.get_indexer(first.index)  # the same cell in the later wave, -1 if it has none
+    a, b = first[at >= 0], second.iloc[at[at >= 0]]
     z = z_quantile(config.level)
-    change = both["estimate_to"] - both["estimate_from"]
-    se = np.sqrt(both["se_from"] ** 2 + both["se_to"] ** 2)
-    rows = pd.DataFrame(
+    est_from, est_to = a["estimate"].to_numpy(dtype=float), b["estimate"].to_numpy(dtype=float)
+    n_from, n_to = a["n_respondents"].to_numpy(), b["n_respondents"].to_numpy()
+    change = est_to - est_from
+    se = np.sqrt(a["se"].to_numpy(dtype=float) ** 2 + b["se"].to_numpy(dtype=float) ** 2)
+    # withheld when either wave's cell is small; n reported as the respondents of both waves together
+    small = withheld(np.minimum(n_from, n_to), change, config.min_n)
+    hide = lambda values: np.where(small, np.nan, values)  # noqa: E731
+    return pd.DataFrame(
         {
-            "estimand": both["estimand"],
-            "breakdown": both["breakdown"],
-            "grp": both["grp"],
-            "grp_label_nb": both["grp_label_nb_to"],
-            "grp_label_en": both["grp_label_en_to"],
-            "item": both["item"],
+            "estimand": a["estimand"].to_numpy(),
+            "breakdown": a["breakdown"].to_numpy(),
+            "grp": a["grp"].to_numpy(),
+            "grp_label_nb": b["grp_label_nb"].to_numpy(),
+            "grp_label_en": b["grp_label_en"].to_numpy(),
+            "item": a["item"].to_numpy(),
             "measure": "difference",
-            "estimate": change,
-            "se": se,
-            "ci_low": change - z * se,
-            "ci_high": change + z * se,
-            "n_respondents": np.minimum(both["n_respondents_from"], both["n_respondents_to"]),
-            "n_population": both["n_population_to"],
-            "estimate_from": both["estimate_from"],
-            "estimate_to": both["estimate_to"],
+            "estimate": hide(change),
+            "se": hide(se),
+            "ci_low": hide(change - z * se),
+            "ci_high": hide(change + z * se),
+            "n_respondents": n_from + n_to,
+            "n_population": b["n_population"].to_numpy(),
+            "estimate_from": est_from,
+            "estimate_to": est_to,
             "population": "all",
             "n_unmatched": 0,
+            "suppressed": small,
         }
     )
-    rows = suppress(rows, config.min_n)
-    rows["n_respondents"] = (both["n_respondents_from"] + both["n_respondents_to"]).to_numpy()
-    return rows
 
 
 def _reference_codes(codes: pd.Series, frame_year: int, reference: int, org_type: str) -> pd.Series:
@@ -152,23 +170,23 @@ def _panel_rows(
     common = first.index.intersection(second.index)
     if len(common) < 2:
         return pd.DataFrame(columns=TREND_COLUMNS)
-    y1 = first.loc[common, items].astype(float)
-    y2 = second.loc[common, items].astype(float)
+    y1v = item_matrix(first, items)[first.index.get_indexer(common)]
+    y2v = item_matrix(second, items)[second.index.get_indexer(common)]
     frame = sources.frames[org_type].copy()
     frame["status"] = np.where(frame["org_code"].isin(common), "complete", "none")
-    ps = weights_for(frame, org_type).units.set_index("org_code")
-    panel = frame.set_index("org_code").loc[common]
+    units = weights_for(frame, org_type).units  # row i is frame row i
+    at = pd.Index(frame["org_code"]).get_indexer(common)
     data = pd.DataFrame(
         {
-            "stratum": ps.loc[common, "stratum"].to_numpy(),
-            "N_h": ps.loc[common, "N_h"].to_numpy(),
-            "weight": ps.loc[common, "weight"].to_numpy(),
-            "population": panel["population"].astype(float).to_numpy(),
-            "size_class": panel["size_class"].to_numpy() if org_type == "kommune" else pd.NA,
+            "stratum": units["stratum"].to_numpy()[at],
+            "N_h": units["N_h"].to_numpy()[at],
+            "weight": units["weight"].to_numpy()[at],
+            "population": frame["population"].to_numpy(dtype=float, na_value=np.nan)[at],
+            "size_class": frame["size_class"].array.take(at) if org_type == "kommune" else pd.NA,
         }
     )
     design = design_of(data)
-    diff = (y2 - y1).to_numpy()
+    diff = y2v - y1v
     both_known = ~np.isnan(diff)
     pop = data["population"].to_numpy()
     masks = [("total", "all", "Alle", "All", np.ones(len(data), dtype=bool))]
@@ -186,47 +204,56 @@ def _panel_rows(
                 )
             )
     D = np.column_stack([m[-1] for m in masks])
-    out = []
-    y1v, y2v = y1.to_numpy(), y2.to_numpy()
+    k, G = len(items), len(masks)
+    n_population = [
+        float(frame.shape[0]) if m[0] == "total" else float((frame["size_class"] == int(m[1])).sum()) for m in masks
+    ]
+    parts: dict[str, list[np.ndarray]] = {}
     for estimand in ("orgs", "inhabitants"):
         size = None if estimand == "orgs" else pop
         if size is None:
             est = means(design, diff, domains=D, level=config.level)
         else:
             est = ratios(design, diff * pop[:, None], pop, answered=both_known, domains=D, level=config.level)
-        est_from = _weighted_mean(design.weights, D, y1v, both_known, size)
-        est_to = _weighted_mean(design.weights, D, y2v, both_known, size)
-        k = len(items)
-        G = len(masks)
-        rows = pd.DataFrame(
-            {
-                "estimand": estimand,
-                "breakdown": np.repeat([m[0] for m in masks], k),
-                "grp": np.repeat([m[1] for m in masks], k),
-                "grp_label_nb": np.repeat([m[2] for m in masks], k),
-                "grp_label_en": np.repeat([m[3] for m in masks], k),
-                "item": np.tile(items, G),
-                "measure": "difference",
-                "estimate": est.estimate.ravel(),
-                "se": est.se.ravel(),
-                "ci_low": est.ci_low.ravel(),
-                "ci_high": est.ci_high.ravel(),
-                "n_respondents": est.n.ravel().astype(np.int64),
-                "n_population": np.repeat(
-                    [
-                        float(frame.shape[0]) if m[0] == "total" else float((frame["size_class"] == int(m[1])).sum())
-                        for m in masks
-                    ],
-                    k,
-                ),
-                "estimate_from": est_from.ravel(),
-                "estimate_to": est_to.ravel(),
-                "population": "panel",
-                "n_unmatched": unmatched,
-            }
-        )
-        out.append(suppress(rows, config.min_n))
-    return pd.concat(out, ignore_index=True)
+        columns = {
+            "estimand": np.full(G * k, estimand, dtype=object),
+            "estimate": est.estimate.ravel(),
+            "se": est.se.ravel(),
+            "ci_low": est.ci_low.ravel(),
+            "ci_high": est.ci_high.ravel(),
+            "n_respondents": est.n.ravel().astype(np.int64),
+            "estimate_from": _weighted_mean(design.weights, D, y1v, both_known, size).ravel(),
+            "estimate_to": _weighted_mean(design.weights, D, y2v, both_known, size).ravel(),
+        }
+        for name, values in columns.items():
+            parts.setdefault(name, []).append(values)
+    stacked = {name: np.concatenate(values) for name, values in parts.items()}
+    small = withheld(stacked["n_respondents"], stacked["estimate"], config.min_n)
+    for name in ("estimate", "se", "ci_low", "ci_high"):
+        stacked[name] = np.where(small, np.nan, stacked[name])
+    labels = [np.repeat(np.asarray([m[j] for m in masks], dtype=object), k) for j in range(4)]
+    return pd.DataFrame(
+        {
+            "estimand": stacked["estimand"],
+            "breakdown": np.tile(labels[0], 2),
+            "grp": np.tile(labels[1], 2),
+            "grp_label_nb": np.tile(labels[2], 2),
+            "grp_label_en": np.tile(labels[3], 2),
+            "item": np.tile(np.asarray(items, dtype=object), 2 * G),
+            "measure": "difference",
+            "estimate": stacked["estimate"],
+            "se": stacked["se"],
+            "ci_low": stacked["ci_low"],
+            "ci_high": stacked["ci_high"],
+            "n_respondents": stacked["n_respondents"],
+            "n_population": np.tile(np.repeat(n_population, k), 2),
+            "estimate_from": stacked["estimate_from"],
+            "estimate_to": stacked["estimate_to"],
+            "population": "panel",
+            "n_unmatched": unmatched,
+            "suppressed": small,
+        }
+    )
 
 
 def finding_trends(

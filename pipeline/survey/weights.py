@@ -49,8 +49,9 @@ class PostStratification:
     """Result of :func:`poststratify`.
 
     Attributes:
-        units: one row per frame unit: org_code, county, size_class, responded, stratum, N_h (frame units
-            in the stratum), n_h (respondents in the stratum), weight (N_h / n_h; NaN for non-respondents).
+        units: one row per frame unit, in the frame's row order: org_code, county, size_class, responded,
+            stratum, N_h (frame units in the stratum), n_h (respondents in the stratum), weight (N_h / n_h; NaN
+            for non-respondents).
         strata: one row per final stratum: stratum, counties, size_classes, N_h, n_h, weight.
         collapse_steps: one row per merge, in order: step, rule ("county" or "size_class"), county_group,
             merged (labels of the merged parts, "|"-separated), into (resulting label), n (respondents per
@@ -133,12 +134,17 @@ def poststratify(frame: pd.DataFrame, *, min_respondents: int = MIN_RESPONDENTS)
     counties = units["county"].tolist()
     responded = units["responded"].to_numpy()
 
-    # counts per (county, class)
+    # counts per (county, class), and per county
     cell_N: dict[tuple[str, int | None], int] = {}
     cell_n: dict[tuple[str, int | None], int] = {}
     for c, s, r in zip(counties, sizes, responded, strict=True):
         cell_N[(c, s)] = cell_N.get((c, s), 0) + 1
         cell_n[(c, s)] = cell_n.get((c, s), 0) + int(r)
+    county_N: dict[str, int] = {}
+    county_n: dict[str, int] = {}
+    for (c, s), count in cell_N.items():
+        county_N[c] = county_N.get(c, 0) + count
+        county_n[c] = county_n.get(c, 0) + cell_n[(c, s)]
 
     steps: list[dict[str, object]] = []
 
@@ -146,10 +152,10 @@ def poststratify(frame: pd.DataFrame, *, min_respondents: int = MIN_RESPONDENTS)
     groups: list[list[str]] = [[c] for c in sorted(set(counties))]
 
     def group_n(g: list[str]) -> int:
-        return sum(n for (c, _), n in cell_n.items() if c in g)
+        return sum(county_n[c] for c in g)
 
     def group_N(g: list[str]) -> int:
-        return sum(n for (c, _), n in cell_N.items() if c in g)
+        return sum(county_N[c] for c in g)
 
     while len(groups) > 1:
         deficient = [i for i, g in enumerate(groups) if group_n(g) < min_respondents]
@@ -177,14 +183,21 @@ def poststratify(frame: pd.DataFrame, *, min_respondents: int = MIN_RESPONDENTS)
     for g in groups:
         gset = set(g)
         glabel = "+".join(g)
-        classes = sorted({s for (c, s) in cell_N if c in gset}, key=_class_key)
+        # counts per size class within the county group
+        class_N: dict[int | None, int] = {}
+        class_n: dict[int | None, int] = {}
+        for (c, s), count in cell_N.items():
+            if c in gset:
+                class_N[s] = class_N.get(s, 0) + count
+                class_n[s] = class_n.get(s, 0) + cell_n[(c, s)]
+        classes = sorted(class_N, key=_class_key)
         cells: list[list[int | None]] = [[s] for s in classes]
 
-        def cn(cell: list[int | None], gset: set[str] = gset) -> int:
-            return sum(n for (c, s), n in cell_n.items() if c in gset and s in cell)
+        def cn(cell: list[int | None], class_n: dict[int | None, int] = class_n) -> int:
+            return sum(class_n[s] for s in cell)
 
-        def cN(cell: list[int | None], gset: set[str] = gset) -> int:
-            return sum(n for (c, s), n in cell_N.items() if c in gset and s in cell)
+        def cN(cell: list[int | None], class_N: dict[int | None, int] = class_N) -> int:
+            return sum(class_N[s] for s in cell)
 
         def label(cell: list[int | None], glabel: str = glabel) -> str:
             return f"{glabel}:{_class_label(cell)}" if has_classes else glabel
@@ -228,12 +241,16 @@ def poststratify(frame: pd.DataFrame, *, min_respondents: int = MIN_RESPONDENTS)
 
     strata = pd.DataFrame(strata_rows)
     stratum = [assignment[(c, s)] for c, s in zip(counties, sizes, strict=True)]
-    out = units.copy()
-    out["stratum"] = pd.array(stratum, dtype="str")
-    info = strata.set_index("stratum")
-    out["N_h"] = info["N_h"].reindex(out["stratum"]).to_numpy(dtype=np.int64)
-    out["n_h"] = info["n_h"].reindex(out["stratum"]).to_numpy(dtype=np.int64)
-    out["weight"] = np.where(out["responded"], out["N_h"] / out["n_h"], np.nan)
+    position = {row["stratum"]: h for h, row in enumerate(strata_rows)}
+    h = np.fromiter((position[label] for label in stratum), dtype=np.int64, count=len(stratum))
+    N_h = strata["N_h"].to_numpy(dtype=np.int64)[h]
+    n_h = strata["n_h"].to_numpy(dtype=np.int64)[h]
+    out = units.assign(
+        stratum=pd.array(stratum, dtype="str"),
+        N_h=N_h,
+        n_h=n_h,
+        weight=np.where(responded, N_h / n_h, np.nan),
+    )
     steps_df = pd.DataFrame(steps, columns=["rule", "county_group", "merged", "into", "n", "N"])
     steps_df.insert(0, "step", np.arange(1, len(steps_df) + 1, dtype=np.int64))
     return PostStratification(units=out, strata=strata, collapse_steps=steps_df)
