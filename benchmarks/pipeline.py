@@ -98,6 +98,20 @@ def environment(tmp: Path) -> dict[str, str]:
     return env
 
 
+STEPS = """
+import warnings
+warnings.filterwarnings("ignore")
+from dagster import DagsterInstance
+instance = DagsterInstance.get()
+for run in reversed(instance.get_runs(limit=20)):
+    partition = run.tags.get("dagster/partition")
+    for stat in instance.get_run_step_stats(run.run_id):
+        if stat.end_time and stat.start_time:
+            name = f"{run.job_name}[{partition}]" if partition else run.job_name
+            print(f"{stat.end_time - stat.start_time:.3f}\t{name}\t{stat.step_key}")
+"""
+
+
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
     start = time.perf_counter()
     out = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
@@ -118,6 +132,7 @@ def main() -> None:
             env = environment(Path(tmp))
             seconds, out = timed([str(Path(PYTHON).with_name("ks-sdg")), "materialize"], env)
             dagster_runs.append(seconds)
+            step_lines = timed([PYTHON, "-c", STEPS], env)[1].splitlines()
             steps = [line for line in out.splitlines() if line.startswith(("ok", "FAIL"))]
         with tempfile.TemporaryDirectory() as tmp:
             env = environment(Path(tmp))
@@ -135,6 +150,10 @@ def main() -> None:
     print("last `ks-sdg materialize` runs:")
     for line in steps:
         print(f"  {line}")
+    print("their steps (seconds, as Dagster recorded them):")
+    for line in step_lines:
+        seconds_text, job, step = line.split("\t")
+        print(f"  {float(seconds_text):6.2f}  {job:26s} {step}")
     print(
         f"whole run through Dagster (make run): {dagster:6.2f} s wall   target < 15 s: "
         f"{'met' if dagster < 15 else 'NOT met'}"
