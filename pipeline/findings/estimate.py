@@ -119,6 +119,14 @@ def item_matrix(data: pd.DataFrame, items: list[str]) -> np.ndarray:
     return data[items].to_numpy(dtype=float, na_value=np.nan)
 
 
+def answered_item_matrix(data: pd.DataFrame, items: list[str]) -> tuple[list[str], np.ndarray]:
+    """The items of ``items`` that ``data`` has and someone answered, with their (n, k) float matrix."""
+    present = [i for i in items if i in data.columns]
+    Y = item_matrix(data, present) if present else np.empty((len(data), 0))
+    answered = ~np.isnan(Y).all(axis=0)
+    return [i for i, ok in zip(present, answered, strict=True) if ok], Y[:, answered]
+
+
 def estimate_items(
     data: pd.DataFrame,
     frame: pd.DataFrame,
@@ -129,13 +137,9 @@ def estimate_items(
     design: SurveyDesign | None = None,
 ) -> pd.DataFrame:
     """Long findings rows for the given items, every applicable breakdown group and both estimands."""
-    present = [i for i in items if i in data.columns]
-    Y = item_matrix(data, present) if present else np.empty((len(data), 0))
-    answered = ~np.isnan(Y).all(axis=0)
-    items = [i for i, ok in zip(present, answered, strict=True) if ok]
+    items, Y = answered_item_matrix(data, items)
     if not items:
         return pd.DataFrame(columns=LAYOUT)
-    Y = Y[:, answered]
     design = design or design_of(data)
     grps = groups(data, frame, breakdowns)
     D = np.column_stack([g.mask for g in grps])
@@ -159,7 +163,6 @@ def _rows(est, grps: list[Group], items: list[str], measure, estimand: str, min_
     n = est.n.ravel().astype(np.int64)
     estimate = est.estimate.ravel()
     small = withheld(n, estimate, min_n)
-    hide = lambda values: np.where(small, np.nan, values)  # noqa: E731
     return pd.DataFrame(
         {
             "estimand": estimand,
@@ -169,10 +172,9 @@ def _rows(est, grps: list[Group], items: list[str], measure, estimand: str, min_
             "grp_label_en": rep([g.label_en for g in grps]),
             "item": np.tile(np.asarray(items, dtype=object), G),
             "measure": np.tile(np.asarray(measure, dtype=object), G) if not isinstance(measure, str) else measure,
-            "estimate": hide(estimate),
-            "se": hide(est.se.ravel()),
-            "ci_low": hide(est.ci_low.ravel()),
-            "ci_high": hide(est.ci_high.ravel()),
+            **withhold(
+                small, estimate=estimate, se=est.se.ravel(), ci_low=est.ci_low.ravel(), ci_high=est.ci_high.ravel()
+            ),
             "n_respondents": n,
             "n_population": np.repeat([g.n_population for g in grps], k).astype(float),
             "suppressed": small,
@@ -199,13 +201,16 @@ def withheld(n_respondents: np.ndarray, estimate: np.ndarray, min_n: int) -> np.
     return (np.asarray(n_respondents) < min_n) | np.isnan(np.asarray(estimate, dtype=float))
 
 
+def withhold(small: np.ndarray, **values: object) -> dict[str, np.ndarray]:
+    """The ``values`` (estimate, se, interval bounds) as float arrays with NaN in the withheld cells."""
+    return {name: np.where(small, np.nan, np.asarray(v, dtype=float)) for name, v in values.items()}
+
+
 def suppress(rows: pd.DataFrame, min_n: int) -> pd.DataFrame:
     """Flag cells with fewer than ``min_n`` respondents and withhold their numbers (also cells with no
     estimate at all, e.g. a group without respondents)."""
     small = withheld(rows["n_respondents"].to_numpy(), rows["estimate"].to_numpy(dtype=float), min_n)
-    values = {
-        col: np.where(small, np.nan, rows[col].to_numpy(dtype=float)) for col in ("estimate", "se", "ci_low", "ci_high")
-    }
+    values = withhold(small, **{col: rows[col] for col in ("estimate", "se", "ci_low", "ci_high")})
     return rows.assign(**values, suppressed=small)
 
 
@@ -220,13 +225,9 @@ def contrast_rows(
     """Differences a − b between the configured groups (e.g. 20 000+ vs < 5 000 inhabitants), both estimands,
     with SE from the joint linearisation and a Wald interval; ``measure`` = ``difference``."""
     contrasts = [c for c in config.contrasts if c.breakdown in breakdowns]
-    present = [i for i in items if i in data.columns]
-    if not present or not contrasts:
+    if not contrasts:
         return pd.DataFrame(columns=LAYOUT)
-    Y = item_matrix(data, present)
-    answered = ~np.isnan(Y).all(axis=0)
-    items = [i for i, ok in zip(present, answered, strict=True) if ok]
-    Y = Y[:, answered]
+    items, Y = answered_item_matrix(data, items)
     if not items:
         return pd.DataFrame(columns=LAYOUT)
     design = design or design_of(data)
@@ -272,10 +273,13 @@ def contrast_rows(
                 "grp_label_en": np.repeat([c.label_en for c in kept], k),
                 "item": np.tile(items, len(kept)),
                 "measure": "difference",
-                "estimate": np.where(small, np.nan, est.estimate.ravel()),
-                "se": np.where(small, np.nan, est.se.ravel()),
-                "ci_low": np.where(small, np.nan, est.ci_low.ravel()),
-                "ci_high": np.where(small, np.nan, est.ci_high.ravel()),
+                **withhold(
+                    small,
+                    estimate=est.estimate.ravel(),
+                    se=est.se.ravel(),
+                    ci_low=est.ci_low.ravel(),
+                    ci_high=est.ci_high.ravel(),
+                ),
                 "n_respondents": est.n.ravel().astype(np.int64),
                 "n_population": est.N.ravel().astype(float),
                 "suppressed": small,

@@ -31,6 +31,7 @@ from pipeline.findings.estimate import (
     design_of,
     item_matrix,
     withheld,
+    withhold,
 )
 from pipeline.geography import size_class
 from pipeline.geography.crosswalk import successor_map
@@ -93,7 +94,6 @@ def _all_rows(bases: dict, config: FindingsConfig, w1: str, w2: str, org_type: s
     se = np.sqrt(a["se"].to_numpy(dtype=float) ** 2 + b["se"].to_numpy(dtype=float) ** 2)
     # withheld when either wave's cell is small; n reported as the respondents of both waves together
     small = withheld(np.minimum(n_from, n_to), change, config.min_n)
-    hide = lambda values: np.where(small, np.nan, values)  # noqa: E731
     return pd.DataFrame(
         {
             "estimand": a["estimand"].to_numpy(),
@@ -103,10 +103,7 @@ def _all_rows(bases: dict, config: FindingsConfig, w1: str, w2: str, org_type: s
             "grp_label_en": b["grp_label_en"].to_numpy(),
             "item": a["item"].to_numpy(),
             "measure": "difference",
-            "estimate": hide(change),
-            "se": hide(se),
-            "ci_low": hide(change - z * se),
-            "ci_high": hide(change + z * se),
+            **withhold(small, estimate=change, se=se, ci_low=change - z * se, ci_high=change + z * se),
             "n_respondents": n_from + n_to,
             "n_population": b["n_population"].to_numpy(),
             "estimate_from": est_from,
@@ -229,8 +226,7 @@ def _panel_rows(
             parts.setdefault(name, []).append(values)
     stacked = {name: np.concatenate(values) for name, values in parts.items()}
     small = withheld(stacked["n_respondents"], stacked["estimate"], config.min_n)
-    for name in ("estimate", "se", "ci_low", "ci_high"):
-        stacked[name] = np.where(small, np.nan, stacked[name])
+    stacked.update(withhold(small, **{name: stacked[name] for name in ("estimate", "se", "ci_low", "ci_high")}))
     labels = [np.repeat(np.asarray([m[j] for m in masks], dtype=object), k) for j in range(4)]
     return pd.DataFrame(
         {
