@@ -95,7 +95,18 @@ def cmd_materialize(args: argparse.Namespace) -> int:
         if s.error:
             print(f"     {s.error}")
     failed = [s for s in summaries if not s.success]
-    print(f"{len(summaries) - len(failed)} of {len(summaries)} runs succeeded; history in {os.environ['DAGSTER_HOME']}")
+    total = sum(s.seconds for s in summaries)
+    print(
+        f"{len(summaries) - len(failed)} of {len(summaries)} runs succeeded in {total:.1f} s; "
+        f"history in {os.environ['DAGSTER_HOME']}"
+    )
+    if not failed:
+        from pipeline.paths import assets_dir, published_warehouse_path, warehouse_path
+
+        print(f"warehouse: {warehouse_path()}")
+        if not args.ingest_only:
+            print(f"published copy for notebooks: {published_warehouse_path()}")
+            print(f"charts, workbooks and CSVs: {assets_dir()}")
     return 1 if failed else 0
 
 

@@ -232,6 +232,7 @@ def test_notebook_reader_and_full_materialisation_do_not_block_each_other(tmp_pa
             time.sleep(0.25)
         output = procs.assert_ok(writer, timeout=5)
         assert "5 of 5 runs succeeded" in output, output
+        assert f"published copy for notebooks: {box.published}" in output, output
         assert reads > 0
         assert _published_state(held) == old, "the open connection must keep the old copy"
 
