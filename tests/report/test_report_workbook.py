@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+import tempfile
+import zipfile
+from datetime import UTC
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -324,3 +328,29 @@ def test_explicit_xlsx_path_and_bad_arguments(tiny_tables, tmp_path):
         write_workbook(tiny_tables, "1999-none", "nb", tmp_path)
     with pytest.raises(FileNotFoundError, match="missing"):
         write_workbook(tiny_tables, WAVE, "nb", tmp_path, charts=[ChartRef("missing", "M", tmp_path / "no.png")])
+
+
+def test_a_failed_workbook_leaves_the_previous_file_and_no_temporary_files(tiny_tables, chart_png, tmp_path):
+    """Rows stream to temporary files while the workbook is built: a failure half-way deletes them and keeps the
+    previous workbook as it was."""
+
+    previous = write_workbook(tiny_tables, WAVE, "nb", tmp_path, charts=[ChartRef("c", "C", chart_png)])
+    before = previous.read_bytes()
+    streams = set(Path(tempfile.gettempdir()).glob("openpyxl*"))
+    with pytest.raises(FileNotFoundError, match="missing"):
+        write_workbook(tiny_tables, WAVE, "nb", tmp_path, charts=[ChartRef("missing", "M", tmp_path / "no.png")])
+    assert previous.read_bytes() == before
+    assert set(Path(tempfile.gettempdir()).glob("openpyxl*")) == streams
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_zip_entries_carry_the_run_time_and_images_are_stored(tiny_tables, chart_png, run_info, tmp_path):
+
+    path = write_workbook(tiny_tables, WAVE, "en", tmp_path, charts=[ChartRef("c", "C", chart_png)], run_info=run_info)
+    stamp = run_info.generated_at.astimezone(UTC)
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+    assert {e.date_time for e in entries} == {stamp.timetuple()[:6]}
+    images = [e for e in entries if e.filename.endswith(".png")]
+    assert images and all(e.compress_type == zipfile.ZIP_STORED for e in images)
+    assert all(e.compress_type == zipfile.ZIP_DEFLATED for e in entries if e.filename.endswith(".xml"))
