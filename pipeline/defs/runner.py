@@ -58,9 +58,9 @@ def free_stale_pool_slots(instance: dg.DagsterInstance) -> list[str]:
     """Give back pool slots held by runs that can no longer release them, and mark those runs failed.
 
     A run killed with SIGKILL (or a machine that lost power) keeps its ``warehouse`` slot; with the pool limited
-    to 1 every later run would wait for it forever (a dead run still queued for a slot blocks the queue the same
-    way). A slot or queue entry is stale when its run is finished or gone, or when the
-    process executing the run (see :func:`_run_pid`) is dead. Returns the freed run ids.
+    to 1 every later run would wait for it forever (a dead run still queued for a slot, or assigned one it never
+    claimed, blocks the queue the same way). A slot or queue entry is stale when its run is finished or gone, or
+    when the process executing the run (see :func:`_run_pid`) is dead. Returns the freed run ids.
     """
     storage = instance.event_log_storage
     if not storage.supports_global_concurrency_limits:
@@ -68,7 +68,9 @@ def free_stale_pool_slots(instance: dg.DagsterInstance) -> list[str]:
     freed: list[str] = []
     for pool in storage.get_concurrency_keys():
         info = storage.get_concurrency_info(pool)
-        for run_id in sorted(info.active_run_ids | info.pending_run_ids):
+        # a run killed between Dagster assigning it the slot and claiming it holds an *assigned* pending step:
+        # it owns no slot yet, but every later step queues behind it
+        for run_id in sorted(info.active_run_ids | info.assigned_run_ids | info.pending_run_ids):
             run = instance.get_run_by_id(run_id)
             dead = run is None or run.is_finished
             if run is not None and not run.is_finished:

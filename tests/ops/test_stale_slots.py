@@ -50,3 +50,36 @@ def test_slot_of_a_live_run_is_kept(instance):
     assert free_stale_pool_slots(instance) == []
     assert instance.event_log_storage.get_concurrency_info("warehouse").active_run_ids == {run.run_id}
     assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
+
+
+def test_a_dead_run_assigned_a_slot_it_never_claimed_is_cleared(instance):
+    """Killed between Dagster assigning it the slot and claiming it, a run leaves an assigned queue entry and no
+    claimed slot; every later step would queue behind it forever (seen in the SIGKILL test on a slow machine)."""
+    import datetime as dt
+
+    from dagster._core.storage.event_log.schema import PendingStepsTable
+
+    run = create_run_for_test(
+        instance, status=dg.DagsterRunStatus.STARTED, tags={PID_TAG: str(dead_pid()), HOST_TAG: socket.gethostname()}
+    )
+    storage = instance.event_log_storage
+    storage.set_concurrency_slots("warehouse", 1)
+    with storage.index_connection() as conn:
+        conn.execute(
+            PendingStepsTable.insert().values(
+                concurrency_key="warehouse",
+                run_id=run.run_id,
+                step_key="wave_tables",
+                priority=0,
+                assigned_timestamp=dt.datetime.now(),
+            )
+        )
+    info = storage.get_concurrency_info("warehouse")
+    assert info.active_run_ids == set() and info.assigned_run_ids == {run.run_id}
+    waiting = create_run_for_test(instance, status=dg.DagsterRunStatus.STARTED)
+    assert not storage.claim_concurrency_slot("warehouse", waiting.run_id, "reference_tables").is_claimed
+
+    assert free_stale_pool_slots(instance) == [run.run_id]
+    assert storage.get_concurrency_info("warehouse").assigned_run_ids <= {waiting.run_id}
+    assert storage.claim_concurrency_slot("warehouse", waiting.run_id, "reference_tables").is_claimed
+    assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
