@@ -4,9 +4,13 @@ Used by ``ks-sdg materialize`` (``make run``): reference tables, then each wave 
 downstream (findings, deliverables). Each step is a Dagster run visible in the UI's run history.
 """
 
+import logging
 import os
 import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import dagster as dg
@@ -26,6 +30,7 @@ class RunSummary:
 
 
 PID_TAG, HOST_TAG = "ks-sdg/pid", "ks-sdg/host"
+log = logging.getLogger(__name__)
 
 
 def _process_alive(pid: int) -> bool:
@@ -82,6 +87,34 @@ def free_stale_pool_slots(instance: dg.DagsterInstance) -> list[str]:
                 storage.free_concurrency_slots_for_run(run_id)
                 freed.append(run_id)
     return freed
+
+
+@contextmanager
+def stale_slot_watchdog(instance: dg.DagsterInstance, every_s: float = 5.0) -> Iterator[None]:
+    """While the block runs, free stale pool slots every ``every_s`` seconds in a background thread.
+
+    A run killed while this process waits for the ``warehouse`` slot would otherwise keep it waiting for good:
+    Dagster's in-process executor polls for a free slot without end (and the UI's stale-slot sensor only runs
+    when ``dagster dev`` does)."""
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(every_s):
+            try:
+                freed = free_stale_pool_slots(instance)
+            except Exception as exc:  # a busy storage must not end the run; the next round tries again
+                log.info("stale pool slot check failed: %s", exc)
+                continue
+            if freed:
+                log.warning("freed the pool slots of dead runs %s", ", ".join(r[:8] for r in freed))
+
+    thread = threading.Thread(target=watch, name="ks-sdg-stale-slot-watchdog", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=every_s + 5)
 
 
 def register_wave_partitions(instance: dg.DagsterInstance, waves: list[str]) -> list[str]:
@@ -145,9 +178,10 @@ def materialize_all(
         raise ValueError(f"no codebook for wave(s) {missing}; found: {found}")
     register_wave_partitions(instance, found)
     free_stale_pool_slots(instance)
-    summaries = [_run(defs, "reference_job", instance)]
-    for wave in chosen:
-        summaries.append(_run(defs, "ingest_job", instance, wave))
-    if downstream and any(j.name == "downstream_job" for j in defs.jobs or []):
-        summaries.append(_run(defs, "downstream_job", instance))
+    with stale_slot_watchdog(instance):
+        summaries = [_run(defs, "reference_job", instance)]
+        for wave in chosen:
+            summaries.append(_run(defs, "ingest_job", instance, wave))
+        if downstream and any(j.name == "downstream_job" for j in defs.jobs or []):
+            summaries.append(_run(defs, "downstream_job", instance))
     return summaries

@@ -83,3 +83,24 @@ def test_a_dead_run_assigned_a_slot_it_never_claimed_is_cleared(instance):
     assert storage.get_concurrency_info("warehouse").assigned_run_ids <= {waiting.run_id}
     assert storage.claim_concurrency_slot("warehouse", waiting.run_id, "reference_tables").is_claimed
     assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
+
+
+def test_the_watchdog_frees_a_slot_that_goes_stale_while_a_run_waits(instance):
+    """`ks-sdg materialize` watches the pool while it runs: a run killed meanwhile does not block it for good, and
+    a live run keeps its slot."""
+    from ks_processes import wait_for
+
+    from pipeline.defs.runner import stale_slot_watchdog
+
+    storage = instance.event_log_storage
+    storage.set_concurrency_slots("warehouse", 2)
+    tags = lambda pid: {PID_TAG: str(pid), HOST_TAG: socket.gethostname()}  # noqa: E731
+    with stale_slot_watchdog(instance, every_s=0.1):
+        live = create_run_for_test(instance, status=dg.DagsterRunStatus.STARTED, tags=tags(os.getpid()))
+        dead = create_run_for_test(instance, status=dg.DagsterRunStatus.STARTED, tags=tags(dead_pid()))
+        assert storage.claim_concurrency_slot("warehouse", live.run_id, "findings_tables").is_claimed
+        assert storage.claim_concurrency_slot("warehouse", dead.run_id, "wave_tables").is_claimed
+        active = lambda: storage.get_concurrency_info("warehouse").active_run_ids  # noqa: E731
+        wait_for(lambda: active() == {live.run_id}, 10, "the dead run's slot to be freed")
+    assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert instance.get_run_by_id(live.run_id).status == dg.DagsterRunStatus.STARTED
