@@ -177,3 +177,19 @@ def test_make_sample_reproduces_the_committed_sample(capsys, tmp_path):
     for path in SAMPLE.rglob("*"):
         if path.is_file():
             assert (tmp_path / path.relative_to(SAMPLE)).read_bytes() == path.read_bytes(), path
+
+
+def test_the_console_script_prints_everything_and_keeps_exit_codes(tmp_path):
+    """``ks-sdg`` (the installed script) leaves through a fast exit: its output must still arrive whole through a
+    pipe, and its exit codes must survive."""
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("ks-sdg")
+    export = SAMPLE_FILES["nettskjema_csv"]
+    ok = subprocess.run([script, "inspect", "--json", str(export)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["n_respondents"] == RECORDS["nettskjema_csv"]
+    bad = subprocess.run([script, "inspect", str(tmp_path / "missing.csv")], capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert "missing.csv" in bad.stderr and "expected the path of an export" in bad.stderr
