@@ -34,6 +34,7 @@ from pipeline.build import build_warehouse
 from pipeline.findings import checks as finding_checks
 from pipeline.findings.config import load_config
 from pipeline.report.deliverables import build_deliverables, load_tables
+from pipeline.report.workbook import FINDING_TABLES
 from pipeline.warehouse import checks as wave_checks, connect, publish_copy
 tmp = Path(sys.argv[1])
 waves = build_warehouse(tmp / "wh.duckdb", raw=sys.argv[2])
@@ -44,8 +45,7 @@ for wave in waves:
                   wave_checks.option_codes_in_domain, wave_checks.no_pii, wave_checks.counts_reconcile):
         assert check(con, wave).passed
 assert finding_checks.weights_reproduce_totals(con.execute("SELECT * FROM weighting_strata").df()).passed
-for table in ("finding_response_rates", "finding_barriers", "finding_maturity", "finding_goal_coverage",
-              "finding_context", "finding_trends"):
+for table in FINDING_TABLES:
     rows = con.execute(f"SELECT * FROM {table}").df()
     assert finding_checks.estimates_in_unit_interval(rows).passed
     assert finding_checks.intervals_contain_estimates(rows).passed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.findings.estimate import is_score_item
 from pipeline.warehouse.checks import CheckOutcome
 
 TOLERANCE = 1e-9
@@ -26,7 +27,7 @@ def weights_reproduce_totals(frames: pd.DataFrame) -> CheckOutcome:
 def estimates_in_unit_interval(rows: pd.DataFrame) -> CheckOutcome:
     """Proportions and their intervals lie in [0, 1]; differences in [-1, 1] (mean scores are not bounded here)."""
     prop = rows[rows["measure"] == "proportion"]
-    diff = rows[(rows["measure"] == "difference") & ~rows["item"].astype(str).str.endswith("_score")]
+    diff = rows[(rows["measure"] == "difference").to_numpy(dtype=bool) & ~is_score_item(rows["item"])]
     bad = pd.concat([prop[_outside(prop, 0.0, 1.0)], diff[_outside(diff, -1.0, 1.0)]])
     return CheckOutcome(bad.empty, f"{len(bad)} of {len(prop) + len(diff)} shares outside their range", bad)
 

@@ -182,12 +182,16 @@ def _rows(est, grps: list[Group], items: list[str], measure, estimand: str, min_
     )
 
 
+def is_score_item(items: pd.Series) -> np.ndarray:
+    """Which items are mean scores (``*_score``), not shares (one test per distinct item)."""
+    scores = [item for item in items.unique() if str(item).endswith("_score")]
+    return items.isin(scores).to_numpy(dtype=bool)
+
+
 def clip_share_differences(rows: pd.DataFrame) -> pd.DataFrame:
     """Wald intervals of differences between shares truncated to [-1, 1], the range a difference of two
     proportions can take (mean-score items, ``*_score``, are left as they are)."""
-    items = rows["item"]
-    scores = [item for item in items.unique() if str(item).endswith("_score")]
-    shares = (rows["measure"] == "difference").to_numpy(dtype=bool) & ~items.isin(scores).to_numpy(dtype=bool)
+    shares = (rows["measure"] == "difference").to_numpy(dtype=bool) & ~is_score_item(rows["item"])
     low, high = rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)
     return rows.assign(
         ci_low=np.where(shares, np.maximum(low, -1.0), low),  # NaN stays NaN
