@@ -37,6 +37,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from pipeline.reference import ATTRIBUTION, ATTRIBUTION_EN
 from pipeline.report import labels as L
+from pipeline.report.sheetrows import NumberColumn, SheetRows, TextColumn, splice_rows, style_id, table_rows
 
 FIXED_TIME = datetime(2000, 1, 1)  # document time when no RunInfo is given (keeps the file reproducible)
 PERCENT = "0.0%"
@@ -355,12 +356,14 @@ def _widths(ws: WriteOnlyWorksheet, columns: list[Column], headers: list[str], f
         ws.column_dimensions[get_column_letter(k)].width = min(max(width, 8), 60)
 
 
-def write_table(ws: WriteOnlyWorksheet, frame: pd.DataFrame, columns: list[Column], lang: str) -> None:
-    """Stream ``frame`` into the empty sheet ``ws`` as a table: bold frozen header row, autofilter, number
-    formats per row, column widths.
+def write_table(ws: WriteOnlyWorksheet, frame: pd.DataFrame, columns: list[Column], lang: str) -> SheetRows | None:
+    """Write ``frame`` into the empty sheet ``ws`` as a table: bold frozen header row, autofilter, number formats
+    per row, column widths.
 
     ``value`` columns take the row's ``number_format``; ``count`` columns get ``#,##0``; missing numbers stay
-    empty (formatted) cells.
+    empty (formatted) cells. The header row is streamed now; the data rows are returned as text for
+    :func:`save_deterministic` to put into the sheet (see :mod:`pipeline.report.sheetrows`), or None when the
+    frame has no rows.
     """
     i = L.check_lang(lang)
     headers = [HEADERS[c.header][i] for c in columns]
@@ -369,21 +372,21 @@ def write_table(ws: WriteOnlyWorksheet, frame: pd.DataFrame, columns: list[Colum
     ws.freeze_panes = "A2"
     head_alignment = Alignment(wrap_text=True, vertical="top")
     ws.append([_cell(ws, h, font=HEADER_FONT, fill=HEADER_FILL, alignment=head_alignment) for h in headers])
-    formats = frame["number_format"].tolist() if "number_format" in frame else [PERCENT] * len(frame)
-    data = [frame[c.key].tolist() for c in columns]
-    kinds = [c.kind for c in columns]
-    for r, fmt in enumerate(formats):
-        row: list[object] = []
-        for values, kind in zip(data, kinds, strict=True):
-            if kind == "text":
-                row.append(_text(values[r]))
-            else:
-                cell = WriteOnlyCell(ws, _number(values[r]))
-                cell.number_format = fmt if kind == "value" else COUNT
-                row.append(cell)
-        ws.append(row)
     last = get_column_letter(len(columns))
     ws.auto_filter.ref = f"A1:{last}{max(len(frame) + 1, 1)}"
+    if frame.empty:
+        return None
+    formats = frame["number_format"].tolist() if "number_format" in frame else [PERCENT] * len(frame)
+    ids = {fmt: style_id(ws, number_format=fmt) for fmt in {*formats, COUNT}}
+    value_ids = [ids[fmt] for fmt in formats]
+    count_ids = [ids[COUNT]] * len(frame)
+    cells = [
+        TextColumn(frame[c.key].tolist())
+        if c.kind == "text"
+        else NumberColumn(frame[c.key].tolist(), value_ids if c.kind == "value" else count_ids)
+        for c in columns
+    ]
+    return table_rows(ws.title, cells, first_row=2)
 
 
 def _wave_row(tables: dict[str, pd.DataFrame], wave: str) -> pd.Series | None:
@@ -598,11 +601,16 @@ def _naive_utc(moment: datetime) -> datetime:
 class _StampedZip(zipfile.ZipFile):
     """A zip for writing whose entries all carry one timestamp and fixed permissions, whatever openpyxl passes
     (``writestr`` with a name would take the current time, ``write`` the temporary file's). PNG images are
-    stored, not deflated: they are compressed already."""
+    stored, not deflated: they are compressed already. Sheets in ``rows`` get those rows put into their
+    ``<sheetData>`` as they are written (a sheet's part name is only known once openpyxl numbers the sheets)."""
 
-    def __init__(self, file: str, stamp: tuple[int, int, int, int, int, int]) -> None:
+    def __init__(
+        self, file: str, stamp: tuple[int, int, int, int, int, int], rows: dict[WriteOnlyWorksheet, SheetRows]
+    ) -> None:
         super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         self._stamp = stamp
+        self._rows = dict(rows)
+        self.spliced: set[str] = set()
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None) -> None:  # type: ignore[no-untyped-def]
         name = zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
@@ -612,8 +620,14 @@ class _StampedZip(zipfile.ZipFile):
         super().writestr(info, data)
 
     def write(self, filename, arcname=None, compress_type=None, compresslevel=None) -> None:  # type: ignore[no-untyped-def]
+        name = arcname or os.path.basename(filename)
         with open(filename, "rb") as handle:
-            self.writestr(arcname or os.path.basename(filename), handle.read())
+            data = handle.read()
+        for ws, rows in self._rows.items():
+            if ws.path[1:] == name:
+                data = splice_rows(data, rows)
+                self.spliced.add(rows.sheet)
+        self.writestr(name, data)
 
 
 def _discard(wb: Workbook) -> None:
@@ -627,8 +641,11 @@ def _discard(wb: Workbook) -> None:
                 ws._writer.cleanup()
 
 
-def save_deterministic(wb: Workbook, path: Path, when: datetime) -> None:
-    """Save ``wb`` atomically with document and zip-entry times set to ``when`` (byte-identical reruns)."""
+def save_deterministic(
+    wb: Workbook, path: Path, when: datetime, rows: dict[WriteOnlyWorksheet, SheetRows] | None = None
+) -> None:
+    """Save ``wb`` atomically with document and zip-entry times set to ``when`` (byte-identical reruns), with the
+    table ``rows`` (by sheet, from :func:`write_table`) put into their sheets."""
     moment = _naive_utc(when)
     wb.properties.created = moment
     wb.properties.modified = moment
@@ -638,7 +655,11 @@ def save_deterministic(wb: Workbook, path: Path, when: datetime) -> None:
     os.close(handle)
     try:
         # unlike openpyxl's save(), ExcelWriter keeps our modified time; it closes the archive
-        ExcelWriter(wb, _StampedZip(tmp, stamp)).save()
+        archive = _StampedZip(tmp, stamp, rows or {})
+        ExcelWriter(wb, archive).save()
+        lost = sorted({r.sheet for r in (rows or {}).values()} - archive.spliced)
+        if lost:
+            raise RuntimeError(f"{path.name}: the rows of sheet(s) {lost} found no sheet part to go into")
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -680,11 +701,14 @@ def write_workbook(
     if synthetic:
         for ws in wb.worksheets:
             ws.sheet_properties.tabColor = SYNTHETIC_TAB  # part of the sheet head: before any row
+    sheet_rows: dict[WriteOnlyWorksheet, SheetRows] = {}
     try:
         for name, ws in finding_sheets:
             rows = finding_rows(tables, name, wave, lang)
-            write_table(ws, rows, _columns(name), lang)
-            if rows.empty:
+            written = write_table(ws, rows, _columns(name), lang)
+            if written is not None:
+                sheet_rows[ws] = written
+            else:
                 ws.append([_t("no_rows", lang)])
         _charts(chart_sheet, charts, lang)
         _method(method_sheet, method_text(lang), lang)
@@ -702,5 +726,5 @@ def write_workbook(
     wb.properties.version = run_info.code_version if run_info else None
     wb.properties.language = lang
     wb.properties.keywords = "SYNTHETIC" if synthetic else None
-    save_deterministic(wb, target, when)
+    save_deterministic(wb, target, when, sheet_rows)
     return target
