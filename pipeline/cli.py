@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import gc
 import json
 import os
 import sys
@@ -87,6 +88,9 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     from pipeline.definitions import defs
     from pipeline.defs.runner import materialize_all
 
+    # what is loaded now (Dagster, the definitions, pandas, …) lives until the process ends: out of the garbage
+    # collector's way, its full collections during the runs stay short (and forked workers share those pages)
+    gc.freeze()
     instance = dg.DagsterInstance.get()
     summaries = materialize_all(defs, instance, waves=args.wave or None, downstream=not args.ingest_only)
     width = max(len(f"{s.job}[{s.partition}]" if s.partition else s.job) for s in summaries)
