@@ -88,11 +88,16 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     from pipeline.definitions import defs
     from pipeline.defs.runner import materialize_all
 
-    # what is loaded now (Dagster, the definitions, pandas, …) lives until the process ends: out of the garbage
+    # what is loaded now (Dagster, the definitions, pandas, …) stays loaded for the runs: out of the garbage
     # collector's way, its full collections during the runs stay short (and forked workers share those pages)
+    owner = gc.get_freeze_count() == 0
     gc.freeze()
-    instance = dg.DagsterInstance.get()
-    summaries = materialize_all(defs, instance, waves=args.wave or None, downstream=not args.ingest_only)
+    try:
+        instance = dg.DagsterInstance.get()
+        summaries = materialize_all(defs, instance, waves=args.wave or None, downstream=not args.ingest_only)
+    finally:
+        if owner:
+            gc.unfreeze()
     width = max(len(f"{s.job}[{s.partition}]" if s.partition else s.job) for s in summaries)
     for s in summaries:
         name = f"{s.job}[{s.partition}]" if s.partition else s.job

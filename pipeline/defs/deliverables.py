@@ -6,8 +6,9 @@ import json
 import os
 import shutil
 import subprocess
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import pandas as pd
@@ -19,6 +20,9 @@ from pipeline.defs.resources import WarehouseResource
 from pipeline.paths import assets_dir, project_root
 from pipeline.report.markdown import markdown_table
 from pipeline.warehouse import publish_copy, table_names
+
+if TYPE_CHECKING:
+    from pipeline.report.workbook import RunInfo
 
 # matplotlib and openpyxl (charts, workbooks) are imported inside the assets: loading the definitions stays fast.
 AUTOMATION = dg.AutomationCondition.eager()
@@ -87,6 +91,12 @@ WORKBOOKS_DESCRIPTION = (
 )
 
 
+EXPORTS_DESCRIPTION = (
+    "assets/csv/: one tidy CSV per findings table, the analysis file per wave as CSV and SPSS .sav (variable and "
+    "value labels) with its codebook, and Open SDG-shaped CSVs under opensdg/ for national SDG platforms."
+)
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -105,28 +115,68 @@ WORKBOOKS_DESCRIPTION = (
             description=WORKBOOKS_DESCRIPTION,
             automation_condition=AUTOMATION,
         ),
+        dg.AssetSpec(
+            "csv_exports",
+            group_name="deliverables",
+            kinds={"csv"},
+            deps=[*FINDINGS, "analysis_respondents"],
+            description=EXPORTS_DESCRIPTION,
+            automation_condition=AUTOMATION,
+        ),
     ],
-    name="charts_and_workbooks",
+    name="deliverable_files",
+    can_subset=True,
 )
-def charts_and_workbooks(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Charts and workbooks in one process pool: each wave × language's workbook starts as soon as its charts
-    are drawn (both folders are swapped in whole when everything succeeded)."""
-    from pipeline.charts.render import png_thumbnail_base64
+def deliverable_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Charts, workbooks and exports — those selected — in one process pool: each wave × language's workbook
+    starts as soon as its charts are drawn, the exports run beside them. Each folder is swapped in whole when
+    everything succeeded; workbooks materialised without the charts asset embed freshly drawn charts."""
     from pipeline.report import deliverables as build
     from pipeline.report.workbook import RunInfo
 
+    selected = {key.to_user_string() for key in context.selected_asset_keys}
     tables = _tables(warehouse)
     info = RunInfo(run_id=context.run.run_id, generated_at=dt.datetime.now(dt.UTC), code_version=code_version())
-    chart_target, report_target = assets_dir() / "charts", assets_dir() / "reports"
-    with replaced_folder(chart_target) as chart_fresh, replaced_folder(report_target) as report_fresh:
-        files, paths = build.build_charts_and_workbooks(tables, chart_fresh, report_fresh, info)
-        files = _relocate(files, chart_fresh, chart_target)
-        manifest = [
-            {**c.to_dict(), "png": str(c.png.relative_to(chart_target)), "svg": str(c.svg.relative_to(chart_target))}
-            for c in files
-        ]
-        (chart_fresh / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    latest = build._waves(tables)[-1]
+    targets = {"charts": "charts", "report_workbooks": "reports", "csv_exports": "csv"}
+    with ExitStack() as stack:
+        fresh = {key: stack.enter_context(replaced_folder(assets_dir() / targets[key])) for key in sorted(selected)}
+        built = build.build_in_pool(
+            tables,
+            chart_dir=fresh.get("charts"),
+            report_dir=fresh.get("report_workbooks"),
+            exports_dir=fresh.get("csv_exports"),
+            run_info=info,
+        )
+        if "charts" in selected:
+            files = _relocate(built.charts, fresh["charts"], assets_dir() / "charts")
+            _write_chart_manifest(files, fresh["charts"], assets_dir() / "charts")
+    if "charts" in selected:
+        yield _charts_result(files, build._waves(tables)[-1], assets_dir() / "charts")
+    if "report_workbooks" in selected:
+        yield _workbooks_result(built.workbooks, assets_dir() / "reports", info)
+    if "csv_exports" in selected:
+        listing = pd.DataFrame([{"file": str(p.relative_to(fresh["csv_exports"]))} for p in built.exports])
+        yield dg.MaterializeResult(
+            asset_key="csv_exports",
+            metadata={
+                "files": len(built.exports),
+                "folder": dg.MetadataValue.path(str(assets_dir() / "csv")),
+                "listing": dg.MetadataValue.md(markdown_table(listing, max_rows=60)),
+            },
+        )
+
+
+def _write_chart_manifest(files: list, fresh: Path, target: Path) -> None:
+    manifest = [
+        {**c.to_dict(), "png": str(c.png.relative_to(target)), "svg": str(c.svg.relative_to(target))} for c in files
+    ]
+    (fresh / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _charts_result(files: list, latest: str, target: Path) -> dg.MaterializeResult:
+    """The charts asset's metadata: inline previews of the latest wave's headline charts, the file list."""
+    from pipeline.charts.render import png_thumbnail_base64
+
     previews = []
     for name in PREVIEW:
         hit = [c for c in files if c.wave == latest and c.lang == "nb" and c.name == name]
@@ -135,51 +185,28 @@ def charts_and_workbooks(context: dg.AssetExecutionContext, warehouse: Warehouse
                 f"**{hit[0].title}** ({latest})\n\n![{name}](data:image/png;base64,{png_thumbnail_base64(hit[0].png)})"
             )
     summary = pd.DataFrame([{"wave": c.wave, "chart": c.name, "lang": c.lang, "png": str(c.png)} for c in files])
-    yield dg.MaterializeResult(
+    return dg.MaterializeResult(
         asset_key="charts",
         metadata={
             "preview": dg.MetadataValue.md("\n\n".join(previews) or "no charts"),
             "charts": len(files),
-            "folder": dg.MetadataValue.path(str(chart_target)),
+            "folder": dg.MetadataValue.path(str(target)),
             "files": dg.MetadataValue.md(markdown_table(summary, max_rows=60)),
         },
     )
-    books = pd.DataFrame([{"file": p.name, "kB": round((report_target / p.name).stat().st_size / 1024)} for p in paths])
-    yield dg.MaterializeResult(
+
+
+def _workbooks_result(paths: list[Path], target: Path, info: "RunInfo") -> dg.MaterializeResult:
+    books = pd.DataFrame([{"file": p.name, "kB": round((target / p.name).stat().st_size / 1024)} for p in paths])
+    return dg.MaterializeResult(
         asset_key="report_workbooks",
         metadata={
             "workbooks": len(paths),
-            "folder": dg.MetadataValue.path(str(report_target)),
+            "folder": dg.MetadataValue.path(str(target)),
             "files": dg.MetadataValue.md(markdown_table(books)),
             "code_version": info.code_version,
             "run_id": info.run_id,
         },
-    )
-
-
-@dg.asset(
-    group_name="deliverables",
-    kinds={"csv"},
-    deps=[*FINDINGS, "analysis_respondents"],
-    automation_condition=AUTOMATION,
-    description="assets/csv/: one tidy CSV per findings table, the analysis file per wave as CSV and SPSS .sav "
-    "(variable and value labels) with its codebook, and Open SDG-shaped CSVs under opensdg/ for national SDG "
-    "platforms.",
-)
-def csv_exports(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from pipeline.report import deliverables as build
-
-    tables = _tables(warehouse)
-    target = assets_dir() / "csv"
-    with replaced_folder(target) as fresh:
-        paths = build.build_exports(tables, fresh)
-    listing = pd.DataFrame([{"file": str(p.relative_to(fresh))} for p in paths])
-    return dg.MaterializeResult(
-        metadata={
-            "files": len(paths),
-            "folder": dg.MetadataValue.path(str(target)),
-            "listing": dg.MetadataValue.md(markdown_table(listing, max_rows=60)),
-        }
     )
 
 
@@ -222,4 +249,4 @@ def published_warehouse(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-deliverable_assets = [charts_and_workbooks, csv_exports, published_warehouse]
+deliverable_assets = [deliverable_files, published_warehouse]

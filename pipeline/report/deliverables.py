@@ -1,7 +1,7 @@
 """Everything researchers hand on, built from the warehouse tables (no Dagster): charts, workbooks, CSV exports.
 
-Charts and workbooks are independent per wave and language, so they are built in a small process pool
-(``workers`` processes; default: the number of CPUs, at most 4; 1 = in this process).
+Charts and workbooks are independent per wave and language, so they are built in a small process pool together
+with the exports (``workers`` processes; default: the number of CPUs, at most 4; 1 = in this process).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -94,49 +95,8 @@ def _waves(tables: dict[str, pd.DataFrame]) -> list[str]:
     return waves["wave"].tolist()
 
 
-def build_charts_and_workbooks(
-    tables: dict[str, pd.DataFrame],
-    chart_dir: Path,
-    report_dir: Path,
-    run_info: RunInfo | None = None,
-    langs: Iterable[str] = LANGS,
-    workers: int | None = None,
-) -> tuple[list[ChartFile], list[Path]]:
-    """Charts, then each wave × language's workbook as soon as its charts exist — one process pool for both, so
-    no worker waits for the slowest chart before workbooks start."""
-    workers = workers or default_workers()
-    keys = [(wave, lang) for wave in _waves(tables) for lang in langs]
-    charts: dict[tuple[str, str], list[ChartFile]] = {}
-    books: dict[tuple[str, str], Path] = {}
-
-    def refs(key: tuple[str, str]) -> list[ChartRef]:
-        return [ChartRef(c.name, c.title, c.png) for c in charts[key]]
-
-    if workers <= 1:
-        _init(tables)
-        for key in keys:
-            charts[key] = _charts_task(key[0], key[1], Path(chart_dir))
-            books[key] = _workbook_task(key[0], key[1], Path(report_dir), refs(key), run_info)
-    else:
-        context = multiprocessing.get_context("fork")
-        with (
-            frozen_heap(),
-            ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(tables,)) as pool,
-        ):
-            # waves with the most charts first, so the last tasks to finish are short ones (two cores stay busy)
-            by_size = sorted(keys, key=lambda key: -len(wave_charts(tables, key[0])))
-            pending = {pool.submit(_charts_task, *key, Path(chart_dir)): ("chart", key) for key in by_size}
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    kind, key = pending.pop(future)
-                    if kind == "chart":
-                        charts[key] = future.result()
-                        task = pool.submit(_workbook_task, key[0], key[1], Path(report_dir), refs(key), run_info)
-                        pending[task] = ("book", key)
-                    else:
-                        books[key] = future.result()
-    return [c for key in keys for c in charts[key]], [books[key] for key in keys]
+def _exports_task(out_dir: Path) -> list[Path]:
+    return build_exports(_TABLES, out_dir)
 
 
 def build_exports(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
@@ -151,11 +111,103 @@ class Deliverables:
     exports: list[Path]
 
 
+def build_in_pool(
+    tables: dict[str, pd.DataFrame],
+    *,
+    chart_dir: Path | None = None,
+    report_dir: Path | None = None,
+    exports_dir: Path | None = None,
+    run_info: RunInfo | None = None,
+    langs: Iterable[str] = LANGS,
+    workers: int | None = None,
+) -> Deliverables:
+    """Charts into ``chart_dir``, workbooks into ``report_dir``, exports into ``exports_dir`` — whichever are
+    given — in one process pool: each wave × language's workbook starts as soon as its charts exist and the
+    exports run beside the charts, so both cores stay busy to the end. Workbooks without a ``chart_dir`` embed
+    charts drawn into a temporary folder."""
+    workers = workers or default_workers()
+    with tempfile.TemporaryDirectory(prefix="ks-sdg-charts-") as scratch:
+        drawn_dir = Path(chart_dir) if chart_dir is not None else Path(scratch)
+        draw = chart_dir is not None or report_dir is not None
+        keys = [(wave, lang) for wave in _waves(tables) for lang in langs] if draw else []
+        charts: dict[tuple[str, str], list[ChartFile]] = {}
+        books: dict[tuple[str, str], Path] = {}
+        exports: list[Path] = []
+
+        def refs(key: tuple[str, str]) -> list[ChartRef]:
+            return [ChartRef(c.name, c.title, c.png) for c in charts[key]]
+
+        if workers <= 1:
+            _init(tables)
+            for key in keys:
+                charts[key] = _charts_task(key[0], key[1], drawn_dir)
+                if report_dir is not None:
+                    books[key] = _workbook_task(key[0], key[1], Path(report_dir), refs(key), run_info)
+            if exports_dir is not None:
+                exports = _exports_task(Path(exports_dir))
+        else:
+            context = multiprocessing.get_context("fork")
+            with (
+                frozen_heap(),
+                ProcessPoolExecutor(
+                    max_workers=workers, mp_context=context, initializer=_init, initargs=(tables,)
+                ) as pool,
+            ):
+                # waves with the most charts first, so the last tasks to finish are short ones
+                by_size = sorted(keys, key=lambda key: -len(wave_charts(tables, key[0])))
+                pending = {pool.submit(_charts_task, *key, drawn_dir): ("chart", key) for key in by_size}
+                if exports_dir is not None:
+                    pending[pool.submit(_exports_task, Path(exports_dir))] = ("exports", None)
+                try:
+                    while pending:
+                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            kind, key = pending.pop(future)
+                            if kind == "chart":
+                                charts[key] = future.result()
+                                if report_dir is not None:
+                                    task = pool.submit(
+                                        _workbook_task, key[0], key[1], Path(report_dir), refs(key), run_info
+                                    )
+                                    pending[task] = ("book", key)
+                            elif kind == "book":
+                                books[key] = future.result()
+                            else:
+                                exports = future.result()
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)  # the first failure ends the build
+                    raise
+    return Deliverables(
+        [c for key in keys for c in charts[key]] if chart_dir is not None else [],
+        [books[key] for key in keys] if report_dir is not None else [],
+        exports,
+    )
+
+
+def build_charts_and_workbooks(
+    tables: dict[str, pd.DataFrame],
+    chart_dir: Path,
+    report_dir: Path,
+    run_info: RunInfo | None = None,
+    langs: Iterable[str] = LANGS,
+    workers: int | None = None,
+) -> tuple[list[ChartFile], list[Path]]:
+    """Charts and each wave × language's workbook (see :func:`build_in_pool`)."""
+    built = build_in_pool(
+        tables, chart_dir=chart_dir, report_dir=report_dir, run_info=run_info, langs=langs, workers=workers
+    )
+    return built.charts, built.workbooks
+
+
 def build_deliverables(
     tables: dict[str, pd.DataFrame], assets: Path, run_info: RunInfo | None = None, workers: int | None = None
 ) -> Deliverables:
     """Charts, workbooks and exports under ``assets/charts``, ``assets/reports`` and ``assets/csv``."""
-    charts, workbooks = build_charts_and_workbooks(
-        tables, assets / "charts", assets / "reports", run_info, workers=workers
+    return build_in_pool(
+        tables,
+        chart_dir=assets / "charts",
+        report_dir=assets / "reports",
+        exports_dir=assets / "csv",
+        run_info=run_info,
+        workers=workers,
     )
-    return Deliverables(charts, workbooks, build_exports(tables, assets / "csv"))
