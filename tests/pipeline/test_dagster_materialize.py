@@ -142,3 +142,37 @@ def test_checks_passed_and_recorded(materialised):
         "no_pii_in_warehouse": True,
         "counts_reconcile_with_manifest": True,
     }
+
+
+def _files(folder) -> dict[str, int]:
+    """Relative path -> modification time (ns) of every file under ``folder``."""
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_deliverable_files_build_only_what_is_selected(materialised):
+    """charts, report_workbooks and csv_exports share one step; selecting one replaces only its folder."""
+    tmp, _, instance = materialised
+    assets = tmp / "assets"
+    before = {name: _files(assets / name) for name in ("charts", "reports", "csv")}
+    assert before["charts"] and before["reports"] and before["csv"]
+    defs = make_definitions(WarehouseResource(path=str(tmp / "wh.duckdb"), published_path=str(tmp / "pub.duckdb")))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KS_SDG_ASSETS_DIR", str(assets))
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=instance, asset_selection=[dg.AssetKey("report_workbooks")]
+        )
+    materialised_keys = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialised_keys == {"report_workbooks"}
+    assert _files(assets / "charts") == before["charts"]  # untouched
+    assert _files(assets / "csv") == before["csv"]
+    after = _files(assets / "reports")
+    assert sorted(after) == sorted(before["reports"]) and all(after[f] != before["reports"][f] for f in after)
+    # the rewritten workbooks still embed every chart of their wave (drawn into a scratch folder)
+    from openpyxl import load_workbook
+
+    for name in after:
+        wave = name.removeprefix("ks-sdg-").rsplit("-", 1)[0]
+        n_charts = len([f for f in before["charts"] if f.startswith(f"{wave}/") and f.endswith(".nb.png")])
+        book = load_workbook(assets / "reports" / name)
+        images = [img for ws in book.worksheets for img in ws._images]
+        assert len(images) == n_charts > 0, name
