@@ -1,4 +1,4 @@
-"""The Dagster instance storage: Dagster's SQLite storage with a race-free claim of pool slots.
+"""The Dagster instance storage: Dagster's SQLite storage with a race-free claim of pool slots and open connections.
 
 Dagster 1.13's SQL event log storage claims a pool slot in two statements — select a free slot row, then update
 that row by id — and relies on ``SELECT … FOR UPDATE SKIP LOCKED`` to keep two processes apart. SQLite ignores
