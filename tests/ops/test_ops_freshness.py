@@ -137,3 +137,32 @@ def test_code_location_loads_with_schedule_sensors_and_freshness(code_location):
         elif node.group_name in ("ingest", "reference"):
             assert node.freshness_policy is None, key
     assert graph.get(dg.AssetKey("analysis_respondents")).freshness_policy is not None
+
+
+def test_reingesting_a_wave_requests_everything_downstream_of_it():
+    """With the project's own asset graph: after one wave is re-ingested, one tick of the automation sensor
+    requests the findings, every deliverable (charts, workbooks, exports: one subsettable step) and the
+    published warehouse — and nothing upstream."""
+    from pipeline.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("wave", ["2021-vsr", "2025-vnr"])
+    for key in graph.get_all_asset_keys():  # everything materialised once
+        node = graph.get(key)
+        partitions = ["2021-vsr", "2025-vnr"] if node.partitions_def is not None else [None]
+        for partition in partitions:
+            instance.report_runless_asset_event(dg.AssetMaterialization(key, partition=partition))
+    result = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    assert result.total_requested == 0
+    for key in ("raw_files", "fact_respondent", "fact_response", "ingest_manifest"):
+        instance.report_runless_asset_event(dg.AssetMaterialization(key, partition="2025-vnr"))
+    result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=result.cursor)
+    requested = {key.to_user_string() for key in graph.get_all_asset_keys() if result.get_num_requested(key)}
+    downstream = {
+        k.to_user_string()
+        for k in graph.get_all_asset_keys()
+        if graph.get(k).group_name in ("findings", "deliverables")
+    }
+    assert {"charts", "report_workbooks", "csv_exports", "published_warehouse", "finding_barriers"} <= downstream
+    assert requested == downstream
