@@ -130,6 +130,8 @@ def build_in_pool(
         drawn_dir = Path(chart_dir) if chart_dir is not None else Path(scratch)
         draw = chart_dir is not None or report_dir is not None
         keys = [(wave, lang) for wave in _waves(tables) for lang in langs] if draw else []
+        if not keys:
+            workers = 1  # the exports alone: one task, no pool
         charts: dict[tuple[str, str], list[ChartFile]] = {}
         books: dict[tuple[str, str], Path] = {}
         exports: list[Path] = []
@@ -182,21 +184,6 @@ def build_in_pool(
         [books[key] for key in keys] if report_dir is not None else [],
         exports,
     )
-
-
-def build_charts_and_workbooks(
-    tables: dict[str, pd.DataFrame],
-    chart_dir: Path,
-    report_dir: Path,
-    run_info: RunInfo | None = None,
-    langs: Iterable[str] = LANGS,
-    workers: int | None = None,
-) -> tuple[list[ChartFile], list[Path]]:
-    """Charts and each wave × language's workbook (see :func:`build_in_pool`)."""
-    built = build_in_pool(
-        tables, chart_dir=chart_dir, report_dir=report_dir, run_info=run_info, langs=langs, workers=workers
-    )
-    return built.charts, built.workbooks
 
 
 def build_deliverables(
