@@ -9,6 +9,9 @@ percent format (0.0 %), mean scores with 0.00; SE and the interval bounds in the
 interval cells and says so in the Note column — it never carries a number. Every finding sheet has its header
 in row 1, frozen, with an autofilter over the table.
 
+The workbook is written in openpyxl's write-only mode; the findings tables' data rows (most of the cells) are
+written as text by :mod:`pipeline.report.sheetrows` and put into their sheets when the file is saved.
+
 Output is deterministic for the same inputs and ``RunInfo``: document times come from ``run_info.generated_at``
 (or a fixed time) and the zip entries carry that time too, so two runs give byte-identical files.
 """
