@@ -97,32 +97,26 @@ EXPORTS_DESCRIPTION = (
 )
 
 
+def _deliverable(key: str, kind: str, deps: list[str], description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key,
+        group_name="deliverables",
+        kinds={kind},
+        deps=deps,
+        description=description,
+        automation_condition=AUTOMATION,
+    )
+
+
+#: each deliverable asset and its folder under assets/
+FOLDERS = {"charts": "charts", "report_workbooks": "reports", "csv_exports": "csv"}
+
+
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
-            "charts",
-            group_name="deliverables",
-            kinds={"matplotlib"},
-            deps=FINDINGS,
-            description=CHARTS_DESCRIPTION,
-            automation_condition=AUTOMATION,
-        ),
-        dg.AssetSpec(
-            "report_workbooks",
-            group_name="deliverables",
-            kinds={"excel"},
-            deps=[*FINDINGS, "charts"],
-            description=WORKBOOKS_DESCRIPTION,
-            automation_condition=AUTOMATION,
-        ),
-        dg.AssetSpec(
-            "csv_exports",
-            group_name="deliverables",
-            kinds={"csv"},
-            deps=[*FINDINGS, "analysis_respondents"],
-            description=EXPORTS_DESCRIPTION,
-            automation_condition=AUTOMATION,
-        ),
+        _deliverable("charts", "matplotlib", FINDINGS, CHARTS_DESCRIPTION),
+        _deliverable("report_workbooks", "excel", [*FINDINGS, "charts"], WORKBOOKS_DESCRIPTION),
+        _deliverable("csv_exports", "csv", [*FINDINGS, "analysis_respondents"], EXPORTS_DESCRIPTION),
     ],
     name="deliverable_files",
     can_subset=True,
@@ -137,9 +131,9 @@ def deliverable_files(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     selected = {key.to_user_string() for key in context.selected_asset_keys}
     tables = _tables(warehouse)
     info = RunInfo(run_id=context.run.run_id, generated_at=dt.datetime.now(dt.UTC), code_version=code_version())
-    targets = {"charts": "charts", "report_workbooks": "reports", "csv_exports": "csv"}
+    target = {key: assets_dir() / folder for key, folder in FOLDERS.items()}
     with ExitStack() as stack:
-        fresh = {key: stack.enter_context(replaced_folder(assets_dir() / targets[key])) for key in sorted(selected)}
+        fresh = {key: stack.enter_context(replaced_folder(target[key])) for key in sorted(selected)}
         built = build.build_in_pool(
             tables,
             chart_dir=fresh.get("charts"),
@@ -147,20 +141,20 @@ def deliverable_files(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             exports_dir=fresh.get("csv_exports"),
             run_info=info,
         )
+        charts = _relocate(built.charts, fresh["charts"], target["charts"]) if "charts" in selected else []
         if "charts" in selected:
-            files = _relocate(built.charts, fresh["charts"], assets_dir() / "charts")
-            _write_chart_manifest(files, fresh["charts"], assets_dir() / "charts")
+            _write_chart_manifest(charts, fresh["charts"], target["charts"])
     if "charts" in selected:
-        yield _charts_result(files, build._waves(tables)[-1], assets_dir() / "charts")
+        yield _charts_result(charts, build._waves(tables)[-1], target["charts"])
     if "report_workbooks" in selected:
-        yield _workbooks_result(built.workbooks, assets_dir() / "reports", info)
+        yield _workbooks_result(built.workbooks, target["report_workbooks"], info)
     if "csv_exports" in selected:
         listing = pd.DataFrame([{"file": str(p.relative_to(fresh["csv_exports"]))} for p in built.exports])
         yield dg.MaterializeResult(
             asset_key="csv_exports",
             metadata={
                 "files": len(built.exports),
-                "folder": dg.MetadataValue.path(str(assets_dir() / "csv")),
+                "folder": dg.MetadataValue.path(str(target["csv_exports"])),
                 "listing": dg.MetadataValue.md(markdown_table(listing, max_rows=60)),
             },
         )
