@@ -24,13 +24,18 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 MAX_CELL_TEXT = 32_767  # Excel's limit on characters in a cell (openpyxl truncates the same way)
 
 
+def styled_cell(ws: WriteOnlyWorksheet, value: object = None, **style: object) -> WriteOnlyCell:
+    """A cell for a streamed row, with ``font``, ``fill``, ``alignment`` or ``number_format`` given as keywords."""
+    cell = WriteOnlyCell(ws, value)
+    for key, val in style.items():
+        setattr(cell, key, val)
+    return cell
+
+
 def style_id(ws: WriteOnlyWorksheet, **style: object) -> int:
-    """The workbook's cell-format index for ``font``/``fill``/``alignment``/``number_format`` keywords (registered
-    in the workbook's style table if new), as openpyxl writes it into a cell's ``s`` attribute."""
-    cell = WriteOnlyCell(ws)
-    for key, value in style.items():
-        setattr(cell, key, value)
-    return cell.style_id
+    """The workbook's cell-format index for the style keywords of :func:`styled_cell` (registered in the
+    workbook's style table if new), as openpyxl writes it into a cell's ``s`` attribute."""
+    return styled_cell(ws, **style).style_id
 
 
 def _escape(text: str) -> str:

@@ -31,7 +31,6 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -40,7 +39,15 @@ from openpyxl.writer.excel import ExcelWriter
 
 from pipeline.reference import ATTRIBUTION, ATTRIBUTION_EN
 from pipeline.report import labels as L
-from pipeline.report.sheetrows import NumberColumn, SheetRows, TextColumn, splice_rows, style_id, table_rows
+from pipeline.report.sheetrows import (
+    NumberColumn,
+    SheetRows,
+    TextColumn,
+    splice_rows,
+    style_id,
+    styled_cell,
+    table_rows,
+)
 
 FIXED_TIME = datetime(2000, 1, 1)  # document time when no RunInfo is given (keeps the file reproducible)
 PERCENT = "0.0%"
@@ -339,14 +346,6 @@ def _text(value: object) -> str | None:
     return str(value) or None
 
 
-def _cell(ws: WriteOnlyWorksheet, value: object = None, **style: object) -> WriteOnlyCell:
-    """A cell for a streamed row, with ``font``, ``fill``, ``alignment`` or ``number_format`` given as keywords."""
-    cell = WriteOnlyCell(ws, value)
-    for key, val in style.items():
-        setattr(cell, key, val)
-    return cell
-
-
 def _widths(ws: WriteOnlyWorksheet, columns: list[Column], headers: list[str], frame: pd.DataFrame) -> None:
     for k, (col, header) in enumerate(zip(columns, headers, strict=True), start=1):
         if col.width is not None:
@@ -374,7 +373,7 @@ def write_table(ws: WriteOnlyWorksheet, frame: pd.DataFrame, columns: list[Colum
     _widths(ws, columns, headers, frame)
     ws.freeze_panes = "A2"
     head_alignment = Alignment(wrap_text=True, vertical="top")
-    ws.append([_cell(ws, h, font=HEADER_FONT, fill=HEADER_FILL, alignment=head_alignment) for h in headers])
+    ws.append([styled_cell(ws, h, font=HEADER_FONT, fill=HEADER_FILL, alignment=head_alignment) for h in headers])
     last = get_column_letter(len(columns))
     ws.auto_filter.ref = f"A1:{last}{max(len(frame) + 1, 1)}"
     if frame.empty:
@@ -424,9 +423,9 @@ def _front(
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 70
     ws.column_dimensions["C"].width = 50
-    rows: list[tuple[list[object], float | None]] = [([_cell(ws, title, font=Font(bold=True, size=16))], None)]
+    rows: list[tuple[list[object], float | None]] = [([styled_cell(ws, title, font=Font(bold=True, size=16))], None)]
     if synthetic:
-        banner = _cell(
+        banner = styled_cell(
             ws,
             _t("synthetic", lang),
             fill=BANNER_FILL,
@@ -440,8 +439,8 @@ def _front(
     value_alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
 
     def put(key: str, value: object, fmt: str | None = None, detail: str | None = None, height: float | None = None):
-        label = _cell(ws, _t(key, lang) if key in TEXT else key, font=HEADER_FONT, alignment=key_alignment)
-        cell = _cell(ws, value, alignment=value_alignment)
+        label = styled_cell(ws, _t(key, lang) if key in TEXT else key, font=HEADER_FONT, alignment=key_alignment)
+        cell = styled_cell(ws, value, alignment=value_alignment)
         if fmt:
             cell.number_format = fmt
         rows.append(([label, cell, detail or None], height))
@@ -480,7 +479,7 @@ def _front(
         put("notes", str(info["notes"]), height=90)
     put("reading", _t("reading_text", lang), height=75)
     rows.append(([], None))
-    rows.append(([_cell(ws, _t("contents", lang), font=Font(bold=True, size=12))], None))
+    rows.append(([styled_cell(ws, _t("contents", lang), font=Font(bold=True, size=12))], None))
     rows.extend(([sheet_name(key, lang), CONTENTS[key][i]], None) for key in keys)
     for number, (cells, height) in enumerate(rows, start=1):
         if height is not None:
@@ -500,7 +499,7 @@ def _charts(ws: WriteOnlyWorksheet, charts: Sequence[ChartRef], lang: str) -> in
     row = 1
     for chart in charts:
         path = Path(chart.png_path)
-        ws.append([_cell(ws, chart.title, font=Font(bold=True, size=12))])
+        ws.append([styled_cell(ws, chart.title, font=Font(bold=True, size=12))])
         image = Image(str(path))
         if image.width > MAX_IMAGE_WIDTH_PX:
             scale = MAX_IMAGE_WIDTH_PX / image.width
@@ -583,7 +582,7 @@ def _method(ws: WriteOnlyWorksheet, markdown: str, lang: str) -> None:
     paragraphs = method_paragraphs(markdown) or [(_t("no_method", lang), 0)]
     alignment = Alignment(wrap_text=True, vertical="top")
     for r, (text, level) in enumerate(paragraphs, start=1):
-        cell = _cell(ws, text, alignment=alignment)
+        cell = styled_cell(ws, text, alignment=alignment)
         if level:
             cell.font = Font(bold=True, size={1: 16, 2: 13}.get(level, 11))
         lines = max(1, math.ceil(len(text) / 130))
