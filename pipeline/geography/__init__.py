@@ -103,6 +103,22 @@ class Geography:
             f"code {code} is not a {kind} in the {self.frame_year} frame (nor an earlier code that became one)"
         )
 
+    def knows_code(self, value: object) -> bool:
+        """Whether a value is the code of an org of this frame (or an earlier code that became one)."""
+        try:
+            self.by_code(value)
+        except GeographyError:
+            return False
+        return True
+
+    def knows_name(self, text: str) -> bool:
+        """Whether a typed text names an org of this frame (possibly ambiguously, like Herøy without a county)."""
+        return self._names.knows(text)
+
+    def knows_county(self, text: str) -> bool:
+        """Whether a typed text is a county of this frame (name or number)."""
+        return self._names.is_county(text)
+
     def by_name(self, name: str, county: str | None = None, org_type: str | None = None) -> OrgMatch:
         """The org a typed name means (county context resolves duplicate names)."""
         cand = self._names.lookup(name, county=county, org_type=org_type)

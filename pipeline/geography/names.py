@@ -124,6 +124,23 @@ class NameIndex:
         if cand not in bucket:
             bucket.append(cand)
 
+    def knows(self, text: str) -> bool:
+        """Whether a typed text is a name (any official form) of some org in the frame, ambiguous or not."""
+        bare, _ = split_county_hint(str(text))
+        key = normalise_name(bare)
+        return bool(key) and (key in self._exact or fold_name(key) in self._folded)
+
+    def is_county(self, text: str) -> bool:
+        """Whether a typed text is a county of the frame, by name (any official form) or 2-digit number."""
+        hint = normalise_name(text)
+        if hint.isdigit():
+            hint = hint.zfill(2)
+        return any(
+            hint in aliases or fold_name(hint) in {fold_name(a) for a in aliases}
+            for number, aliases in self._county_aliases.items()
+            if ":" not in number
+        )
+
     def close_candidates(self, key: str, n: int = 5) -> list[str]:
         """Descriptions of the orgs whose names are closest to an unmatched (normalised) name."""
         folded = fold_name(key)
