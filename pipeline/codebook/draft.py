@@ -33,6 +33,7 @@ from pipeline.codebook.wave import WAVE_ID, header_is_pii
 from pipeline.geography import Geography
 from pipeline.geography.names import fold_name
 from pipeline.readers.model import RawExport, Variable
+from pipeline.readers.table import role_of
 
 GUESS_CUTOFF = 0.55
 #: A grid row heading must match the row's label this well (its text alone is short and generic).
@@ -214,6 +215,21 @@ def county_column(
     return None
 
 
+SELECTED_LABEL = re.compile(r"^(ikke |not |un)?(valgt|selected|checked|avkrysset|krysset av)$", re.IGNORECASE)
+
+
+def is_dummy(var: Variable, seen: pd.Series | None) -> bool:
+    """A 0/1 column of one multi-select option: so typed by the reader, or (SPSS, CSV) values 0/1 labelled
+    "Valgt"/"Ikke valgt" ("Selected"/"Not selected")."""
+    if var.type == "multiple_dummy":
+        return True
+    if var.value_labels:
+        return set(var.value_labels) <= {"0", "1"} and all(
+            SELECTED_LABEL.match(label.strip()) for label in var.value_labels.values()
+        )
+    return False
+
+
 @dataclass(frozen=True)
 class ValueGuess:
     """One source value and the option code guessed for it (None = TODO); ``note`` explains a doubtful guess."""
@@ -354,6 +370,9 @@ def draft_codebook(
     county = county_column(export, values, geography, identity.column)
     files = sorted({Path(f).name for f in (export.files or [export.path])})
 
+    # SurveyXact's "Gjennomført" dummy outside its own reader (SPSS, CSV) says what is complete
+    status_column = "stato_4" if export.format.startswith("spss") or export.format.startswith("generic") else None
+    status_column = status_column if status_column in export.variable_names else None
     writer = _Writer(q, values)
     ignore, pii = [], []
     for var in export.variables:
@@ -361,9 +380,10 @@ def draft_codebook(
             continue
         if header_is_pii(var.name) or header_is_pii(var.label):
             pii.append(var.name)
-        elif var.type == "system":
-            ignore.append(var.name)
-        elif var.type == "multiple_dummy":
+        elif var.type == "system" or role_of(var.name) is not None:  # also a tool's system column in SPSS or CSV
+            if var.name != status_column:
+                ignore.append(var.name)
+        elif is_dummy(var, values.get(var.name)):
             writer.dummy(var)
         else:
             writer.column(var)
@@ -390,8 +410,16 @@ def draft_codebook(
         column, guesses = writer.org_type
         pairs = ", ".join(f"{_q(g.source)}: {g.code or 'TODO'}" for g in guesses)
         lines.append(f"  org_type: {{column: {_q(column)}, values: {{{pairs}}}}}")
-    lines += ["status:", "  rule: reader   # or: column / required (see docs/codebook.md)", "variables:"]
+    if status_column:
+        lines += [
+            "status:  # SurveyXact's status dummy 'Gjennomført' (stato_4): 1 = completed",
+            f'  {{rule: column, column: {status_column}, complete: ["1"], partial: ["0"]}}',
+        ]
+    else:
+        lines += ["status:", "  rule: reader   # or: column / required (see docs/codebook.md)"]
+    lines.append("variables:")
     lines += writer.lines
+    lines.append("# the export tool's own columns (ids, times, status dummies)")
     lines.append("ignore: [" + ", ".join(_q(n) for n in ignore) + "]")
     lines.append("pii: [" + ", ".join(_q(n) for n in pii) + "]")
     return "\n".join(lines) + "\n"

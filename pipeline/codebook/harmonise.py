@@ -505,8 +505,10 @@ def _dedupe(candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One respondent per org (complete > partial, then latest submitted_at, then last row): (kept, superseded)."""
     ranked = candidates.assign(
         _complete=(candidates["status"] == "complete").astype(int),
-        _time=candidates["submitted_at"].fillna(pd.Timestamp.min.tz_localize("UTC")),
-    ).sort_values(["org_type", "org_code", "_complete", "_time", "source_file", "source_row"], ascending=False)
+        _time=candidates["submitted_at"],
+    ).sort_values(  # a submission without a time counts as the earliest (NaT sorts last, as the oldest would)
+        ["org_type", "org_code", "_complete", "_time", "source_file", "source_row"], ascending=False, na_position="last"
+    )
     first = ~ranked.duplicated(["org_type", "org_code"], keep="first")
     kept = ranked[first].drop(columns=["_complete", "_time"])
     superseded = ranked[~first].drop(columns=["_complete", "_time"])

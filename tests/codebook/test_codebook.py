@@ -152,3 +152,42 @@ def test_questionnaire_structure():
     options = q.dim_option()
     assert not options.duplicated(["question_id", "code"]).any()
     assert set(q.dim_question()["type"]) <= {"single", "multiple", "scale", "text", "number"}
+
+
+def test_dedupe_complete_first_then_latest_and_a_missing_time_counts_as_earliest():
+    import pandas as pd
+
+    from pipeline.codebook.harmonise import _dedupe
+
+    def at(text: str | None) -> pd.Timestamp:
+        return pd.NaT if text is None else pd.Timestamp(text, tz="UTC")
+
+    rows = [  # (respondent, org, status, submitted_at, source_row)
+        ("a", "0301", "complete", None, 2),
+        ("b", "0301", "complete", "2021-03-10", 3),
+        ("c", "0301", "partial", "2021-04-01", 4),
+        ("d", "1804", "complete", None, 5),
+        ("e", "1804", "complete", None, 6),
+        ("f", "4601", "partial", None, 7),
+        ("g", "4601", "partial", "2021-03-01", 8),
+    ]
+    candidates = pd.DataFrame(
+        {
+            "respondent_id": [r[0] for r in rows],
+            "org_type": "kommune",
+            "org_code": [r[1] for r in rows],
+            "status": [r[2] for r in rows],
+            # seconds resolution, as SPSS and Forms times arrive
+            "submitted_at": pd.Series([at(r[3]) for r in rows]).astype("datetime64[s, UTC]"),
+            "source_file": "export.sav",
+            "source_row": [r[4] for r in rows],
+        }
+    )
+    kept, superseded = _dedupe(candidates)
+    assert kept["respondent_id"].tolist() == ["b", "e", "g"]
+    assert dict(zip(superseded["respondent_id"], superseded["superseded_by"], strict=True)) == {
+        "a": "b",
+        "c": "b",
+        "d": "e",
+        "f": "g",
+    }

@@ -162,3 +162,40 @@ def test_a_forms_draft_with_its_dates_filled_in_harmonises_the_wave(tmp_path):
     hand = harmonise_wave(load_codebook(SAMPLE / "2025-vnr" / "codebook.yaml"))
     assert set(drafted.respondents["org_code"]) == set(hand.respondents["org_code"])
     assert len(drafted.respondents) == len(hand.respondents)
+
+
+def test_an_spss_export_of_surveyxact_drafts_to_the_same_harmonised_wave(tmp_path):
+    """The 2021 wave saved as SPSS (labels, value labels, SurveyXact's column names but no Structure sheet): the
+    draft recognises the tool's own columns and its status dummy, and — titles and dates filled in — harmonises to
+    exactly the respondents and answers of the hand-written SurveyXact codebook."""
+    from pipeline.codebook.harmonise import harmonise_wave
+    from pipeline.codebook.wave import load_codebook
+    from pipeline.sample import formats
+
+    source = read_export(SAMPLE / "2021-vsr" / EXPORTS["2021-vsr"][0])
+    rows = [{k: (None if v != v else v) for k, v in r.items()} for r in source.wide().to_dict("records")]
+    folder = tmp_path / "2021-vsr"
+    folder.mkdir()
+    formats.write_spss_sav(folder / "export.sav", source.variables, rows)
+    text = draft_codebook(read_export(folder / "export.sav"), wave="2021-vsr", frame_year=2020)
+    draft = yaml.safe_load(text)
+    assert draft["status"] == {"rule": "column", "column": "stato_4", "complete": ["1"], "partial": ["0"]}
+    assert {"starttim", "closetim", "stato_1", "stato_5"} <= set(draft["ignore"])
+    assert not [c for c, spec in draft["variables"].items() if spec["question"] == "TODO"]
+    text = text.replace("{start: TODO, end: TODO}", "{start: 2021-03-08, end: 2021-04-16}").replace("TODO", "Test")
+    # what check-wave then tells the researcher to decide: one respondent typed a name into the code field
+    finished = yaml.safe_load(text)
+    hand_codebook = yaml.safe_load((SAMPLE / "2021-vsr" / "codebook.yaml").read_text(encoding="utf-8"))
+    finished["respondent"]["overrides"] = hand_codebook["respondent"]["overrides"]
+    (folder / "codebook.yaml").write_text(yaml.safe_dump(finished, allow_unicode=True), encoding="utf-8")
+    drafted = harmonise_wave(load_codebook(folder / "codebook.yaml"))
+    hand = harmonise_wave(load_codebook(SAMPLE / "2021-vsr" / "codebook.yaml"))
+    columns = ["respondent_id", "org_code", "org_type", "status"]
+    assert drafted.respondents[columns].reset_index(drop=True).equals(hand.respondents[columns].reset_index(drop=True))
+    keys = ["respondent_id", "question_id", "option_code"]
+    assert len(drafted.responses) == len(hand.responses)
+    assert (
+        drafted.responses.sort_values(keys)[keys]
+        .reset_index(drop=True)
+        .equals(hand.responses.sort_values(keys)[keys].reset_index(drop=True))
+    )
