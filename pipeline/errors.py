@@ -74,6 +74,31 @@ class CodebookError(KsSdgError):
         return f"{where}: {self.problem}"
 
 
+class Problems(KsSdgError):
+    """Several problems found in one pass (a wave is checked whole, so a researcher fixes them all at once)."""
+
+    SHOWN = 40
+
+    def __init__(self, problems: list[KsSdgError]) -> None:
+        self.problems = list(problems)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        lines = [f"{len(self.problems)} problems:"]
+        lines += [f"  - {p}" for p in self.problems[: self.SHOWN]]
+        if len(self.problems) > self.SHOWN:
+            lines.append(f"  … and {len(self.problems) - self.SHOWN} more")
+        return "\n".join(lines)
+
+
+def raise_all(problems: list[KsSdgError]) -> None:
+    """Raise nothing, the one problem itself, or all of them together as :class:`Problems`."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise Problems(problems)
+
+
 class GeographyError(KsSdgError):
     """A municipality / county authority that cannot be identified unambiguously."""
 

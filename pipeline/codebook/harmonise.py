@@ -26,7 +26,7 @@ import pandas as pd
 from pipeline.codebook.pii import scrub_text
 from pipeline.codebook.questionnaire import Question, Questionnaire, load_questionnaire
 from pipeline.codebook.wave import VariableMap, WaveCodebook, header_is_pii
-from pipeline.errors import CodebookError, GeographyError, InputError
+from pipeline.errors import CodebookError, GeographyError, InputError, KsSdgError, raise_all
 from pipeline.geography import Geography
 from pipeline.readers import read_export
 from pipeline.readers.model import RawExport
@@ -123,32 +123,41 @@ def check_columns(export: RawExport, codebook: WaveCodebook) -> None:
     known = set(codebook.variables) | codebook.ignore | codebook.pii | codebook.respondent.columns
     if codebook.status.column:
         known.add(codebook.status.column)
+    problems: list[KsSdgError] = []
     for var in export.variables:
         if var.name in codebook.pii:
             continue
         if header_is_pii(var.name) or header_is_pii(var.label):
-            raise InputError(
-                export.path,
-                f"column {var.name!r} holds personal data but is not declared",
-                expected=f"the column listed under 'pii' in {codebook.path.name}",
-                column=var.name,
+            problems.append(
+                InputError(
+                    export.path,
+                    f"column {var.name!r} holds personal data but is not declared",
+                    expected=f"the column listed under 'pii' in {codebook.path.name}",
+                    column=var.name,
+                )
             )
-        if var.name not in known and var.type != "system":
-            raise InputError(
-                export.path,
-                f"column {var.name!r} ({var.label or 'no label'}) is not in the codebook of wave {codebook.wave}",
-                expected=f"it mapped under 'variables', listed under 'ignore' or under 'pii' in {codebook.path.name}",
-                column=var.name,
+        elif var.name not in known and var.type != "system":
+            problems.append(
+                InputError(
+                    export.path,
+                    f"column {var.name!r} ({var.label or 'no label'}) is not in the codebook of wave {codebook.wave}",
+                    expected="it mapped under 'variables', listed under 'ignore' or under 'pii' in "
+                    + codebook.path.name,
+                    column=var.name,
+                )
             )
     names = set(export.variable_names)
     for source in [*codebook.variables, *sorted(codebook.respondent.columns)]:
         if source not in names:
-            raise InputError(
-                export.path,
-                f"codebook of wave {codebook.wave} uses column {source!r}, which this export does not have",
-                expected="one of the export's columns: " + ", ".join(export.variable_names[:40]),
-                column=source,
+            problems.append(
+                InputError(
+                    export.path,
+                    f"codebook of wave {codebook.wave} uses column {source!r}, which this export does not have",
+                    expected="one of the export's columns: " + ", ".join(export.variable_names[:40]),
+                    column=source,
+                )
             )
+    raise_all(problems)
 
 
 def _values_of(export: RawExport, column: str | None) -> pd.Series:
@@ -185,6 +194,35 @@ class _Locator:
     def __init__(self, export: RawExport) -> None:
         self.export = export
         self.records = export.records.set_index("record_id")
+        self.problems: list[KsSdgError] = []
+
+    def report(self, record_id: str, column: str | None, problem: str, expected: str = "", candidates=None) -> None:
+        """Note a problem and go on (the whole export is checked; every problem is raised together at the end)."""
+        self.problems.append(self.error(record_id, column, problem, expected, candidates))
+
+    def report_values(
+        self,
+        record_ids: pd.Series,
+        values: pd.Series,
+        bad: pd.Series,
+        column: str | None,
+        one: str,
+        many: str,
+        expected: str,
+    ) -> None:
+        """One problem per column for all its bad values (each with how many records gave it), located at the first
+        record with one. The three series align by position; ``one`` takes ``{value}``; ``many`` is the phrase
+        before the list of values."""
+        mask = bad.to_numpy(dtype=bool)
+        first = int(mask.argmax())
+        counts = values[mask].value_counts(sort=False)
+        if len(counts) == 1 and int(counts.iloc[0]) == 1:
+            problem = one.format(value=repr(values.iloc[first]))
+        else:
+            shown = [f"{v!r} ({n} records)" if n > 1 else repr(v) for v, n in list(counts.items())[:10]]
+            more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
+            problem = f"{many}: {', '.join(shown)}{more} (the first at this row)"
+        self.report(record_ids.iloc[first], column, problem, expected=expected)
 
     def error(self, record_id: str, column: str | None, problem: str, expected: str = "", candidates=None):
         row = self.records.loc[record_id] if record_id in self.records.index else None
@@ -218,7 +256,7 @@ def identify(export: RawExport, codebook: WaveCodebook, geography: Geography, lo
         value = reported.get(record_id)
         if (value is None or pd.isna(value)) and override is None:
             if record_id in answered:
-                raise locate.error(
+                locate.report(
                     record_id,
                     spec.identity_column,
                     "answers without a municipality/county authority",
@@ -232,12 +270,13 @@ def identify(export: RawExport, codebook: WaveCodebook, geography: Geography, lo
             if raw_type is not None and not pd.isna(raw_type):
                 org_type = spec.org_type_values.get(str(raw_type), str(raw_type))
                 if org_type not in ("kommune", "fylkeskommune"):
-                    raise locate.error(
+                    locate.report(
                         record_id,
                         spec.org_type_column,
                         f"org type {raw_type!r} not understood",
                         expected="a value listed under respondent.org_type.values",
                     )
+                    continue
         try:
             if override is not None:
                 match = geography.by_code(override, org_type)
@@ -250,20 +289,22 @@ def identify(export: RawExport, codebook: WaveCodebook, geography: Geography, lo
                 match = geography.by_name(str(value), None if hint is None or pd.isna(hint) else str(hint), org_type)
                 method = match.method
         except GeographyError as exc:
-            raise locate.error(
+            locate.report(
                 record_id,
                 spec.identity_column,
                 f"{exc.problem} ({codebook.frame_year} frame)",
                 expected="a municipality or county authority of the frame, or an entry under respondent.overrides",
                 candidates=exc.candidates,
-            ) from exc
+            )
+            continue
         if match.org_type not in codebook.org_types:
-            raise locate.error(
+            locate.report(
                 record_id,
                 spec.identity_column,
                 f"{match.org_code} {match.name} is a {match.org_type}, not invited in wave {codebook.wave}",
                 expected="one of the invited org types: " + ", ".join(codebook.org_types),
             )
+            continue
         rows.append((record_id, None if value is None else str(value), match.org_code, match.org_type, method))
     return pd.DataFrame(rows, columns=["record_id", "org_code_reported", "org_code", "org_type", "identified_by"])
 
@@ -326,26 +367,30 @@ def map_answers(
             codes = values.str.casefold().map(lookup)
             bad = codes.isna()
             if bad.any():
-                i = bad.idxmax()
-                raise locate.error(
-                    part.at[i, "record_id"],
+                locate.report_values(
+                    part["record_id"],
+                    values,
+                    bad,
                     source,
-                    f"value {values[i]!r} is not a code of question {question.id}",
+                    one=f"value {{value}} is not a code of question {question.id}",
+                    many=f"values that are not codes of question {question.id}",
                     expected=_expected(question, mapping),
                 )
             out.singles.append(
-                pd.DataFrame({"record_id": part["record_id"], "question_id": question.id, "option_code": codes})
+                pd.DataFrame({"record_id": part["record_id"], "question_id": question.id, "option_code": codes})[~bad]
             )
         elif question.type == "multiple" and mapping.option is not None:
             selected = values.isin(mapping.selected)
             unselected = values.isin(mapping.unselected)
             bad = ~(selected | unselected)
             if bad.any():
-                i = bad.idxmax()
-                raise locate.error(
-                    part.at[i, "record_id"],
+                locate.report_values(
+                    part["record_id"],
+                    values,
+                    bad,
                     source,
-                    f"value {values[i]!r} in a 0/1 column of multi-select {question.id}",
+                    one=f"value {{value}} in a 0/1 column of multi-select {question.id}",
+                    many=f"values in a 0/1 column of multi-select {question.id}",
                     expected=f"{'/'.join(mapping.selected)} (selected) or "
                     f"{'/'.join(mapping.unselected)} (not selected)",
                 )
@@ -367,13 +412,16 @@ def map_answers(
             unknown = codes.isna()
             record_of = part["record_id"]
             if unknown.any() and not mapping.other:
-                i = unknown.idxmax()
-                raise locate.error(
-                    record_of[i],
+                locate.report_values(
+                    record_of[items.index],
+                    items,
+                    unknown,
                     source,
-                    f"item {items[unknown].iloc[0]!r} is not an option of multi-select {question.id}",
+                    one=f"item {{value}} is not an option of multi-select {question.id}",
+                    many=f"items that are not options of multi-select {question.id}",
                     expected=_expected(question, mapping),
                 )
+                items, codes, unknown = items[~unknown], codes[~unknown], unknown[~unknown]
             if unknown.any():
                 other_text = items[unknown].groupby(level=0).agg("; ".join)
                 out.texts.append(
@@ -397,9 +445,14 @@ def map_answers(
             numbers = pd.to_numeric(values.str.replace(",", ".", regex=False).str.replace(" ", ""), errors="coerce")
             bad = numbers.isna()
             if bad.any():
-                i = bad.idxmax()
-                raise locate.error(
-                    part.at[i, "record_id"], source, f"value {values[i]!r} is not a number", expected="a number"
+                locate.report_values(
+                    part["record_id"],
+                    values,
+                    bad,
+                    source,
+                    one="value {value} is not a number",
+                    many="values that are not numbers",
+                    expected="a number",
                 )
             out.numbers.append(
                 pd.DataFrame({"record_id": part["record_id"], "question_id": question.id, "num": numbers})
@@ -424,11 +477,13 @@ def _status(export: RawExport, codebook: WaveCodebook, mapped_any: pd.Series, lo
         status[values.isin(rule.partial)] = "partial"
         unknown = values.notna() & ~values.isin(rule.complete + rule.partial)
         if unknown.any():
-            rid = unknown.idxmax()
-            raise locate.error(
-                rid,
+            locate.report_values(
+                values.index.to_series(),
+                values,
+                unknown,
                 rule.column,
-                f"status value {values[rid]!r} not understood",
+                one="status value {value} not understood",
+                many="status values not understood",
                 expected="one of " + ", ".join(rule.complete + rule.partial),
             )
         return status
@@ -559,10 +614,10 @@ def harmonise_export(
             "source_row": [int(records.at[r, "source_row"]) for r in ids["record_id"]],
         }
     )
-    if candidates["respondent_id"].duplicated().any():
-        dup = candidates.loc[candidates["respondent_id"].duplicated(), "record_id"].iloc[0]
-        raise locate.error(dup, codebook.respondent.id_column, "respondent id occurs twice", expected="unique ids")
+    for dup in candidates.loc[candidates["respondent_id"].duplicated(), "record_id"]:
+        locate.report(dup, codebook.respondent.id_column, "respondent id occurs twice", expected="unique ids")
     mapped = map_answers(export, codebook, questionnaire, locate, set(candidates["record_id"]))
+    raise_all(locate.problems)
     counts = {"n_records": export.n_records, "n_not_started": n_not_started}
     return candidates, mapped, counts
 

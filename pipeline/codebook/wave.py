@@ -47,7 +47,7 @@ import yaml
 
 from pipeline import yamlio
 from pipeline.codebook.questionnaire import Questionnaire, load_questionnaire
-from pipeline.errors import CodebookError
+from pipeline.errors import CodebookError, KsSdgError, raise_all
 
 ORG_TYPES = ("kommune", "fylkeskommune")
 STATUS_RULES = ("reader", "column", "required")
@@ -307,25 +307,19 @@ def parse_codebook(data: dict, path: Path, questionnaire: Questionnaire | None =
             )
 
     variables: dict[str, VariableMap] = {}
+    problems: list[KsSdgError] = []  # every variable is checked: all their problems are raised together
     for source, spec in (data.get("variables") or {}).items():
         source = str(source)
         if isinstance(spec, str):
             spec = {"question": spec}
         if not isinstance(spec, dict) or "question" not in spec:
-            raise CodebookError(wave, "mapping needs at least 'question'", source, path)
-        mapping = VariableMap(
-            source=source,
-            question=str(spec["question"]),
-            option=None if spec.get("option") is None else _key_text(spec["option"]),
-            values=_value_map(spec.get("values"), wave, source, path),
-            split=spec.get("split"),
-            selected=_texts(spec.get("selected", ["1"])),
-            unselected=_texts(spec.get("unselected", ["0"])),
-            other=spec.get("other"),
-            other_option=str(spec.get("other_option", "other")),
-        )
-        validate_mapping(mapping, wave, q, path)
-        variables[source] = mapping
+            problems.append(CodebookError(wave, "mapping needs at least 'question'", source, path))
+            continue
+        try:
+            variables[source] = _variable_map(source, spec, wave, q, path)
+        except CodebookError as exc:
+            problems.append(exc)
+    raise_all(problems)
     if not variables:
         raise CodebookError(wave, "no variables mapped", file=path)
     seen: dict[str, str] = {}
@@ -363,6 +357,23 @@ def parse_codebook(data: dict, path: Path, questionnaire: Questionnaire | None =
         pii=set(_texts(data.get("pii"))),
         notes=str(data.get("notes", "")),
     )
+
+
+def _variable_map(source: str, spec: dict, wave: str, q: Questionnaire, path: Path) -> VariableMap:
+    """One ``variables:`` entry parsed and checked against the questionnaire."""
+    mapping = VariableMap(
+        source=source,
+        question=str(spec["question"]),
+        option=None if spec.get("option") is None else _key_text(spec["option"]),
+        values=_value_map(spec.get("values"), wave, source, path),
+        split=spec.get("split"),
+        selected=_texts(spec.get("selected", ["1"])),
+        unselected=_texts(spec.get("unselected", ["0"])),
+        other=spec.get("other"),
+        other_option=str(spec.get("other_option", "other")),
+    )
+    validate_mapping(mapping, wave, q, path)
+    return mapping
 
 
 def validate_mapping(m: VariableMap, wave: str, q: Questionnaire, path: Path) -> None:

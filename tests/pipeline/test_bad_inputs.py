@@ -16,7 +16,7 @@ from pipeline.codebook.wave import load_codebook
 from pipeline.definitions import make_definitions
 from pipeline.defs.resources import WarehouseResource
 from pipeline.defs.runner import materialize_all
-from pipeline.errors import CodebookError, InputError, KsSdgError
+from pipeline.errors import CodebookError, InputError, KsSdgError, Problems
 from pipeline.warehouse import table_names
 
 VSR = "2021-vsr"
@@ -231,3 +231,49 @@ def test_every_error_is_a_ks_sdg_error():
     for _, error_type, _ in CASES.values():
         assert issubclass(error_type, KsSdgError)
     assert load_codebook(SAMPLE / NORDIC / "codebook.yaml").wave == NORDIC
+
+
+def test_every_problem_of_a_wave_is_reported_at_once(setup):
+    """A researcher finishing a codebook sees all that is wrong in one pass: two unknown names, several bad values
+    in one column (with how many records gave each, located at the first) and a bad value in another column."""
+    warehouse, raw = setup
+    before = snapshot(warehouse)
+    edit_forms(raw, 5, NAME_COLUMN, "Atlantis kommune")
+    edit_forms(raw, 9, NAME_COLUMN, "Lilleputt")
+    role = "Hvilken rolle har du?"
+    for row, value in ((7, "Vaktmester"), (8, "Vaktmester"), (11, "Ordfører")):
+        edit_forms(raw, row, role, value)
+    maturity = "Hvor langt har dere kommet i arbeidet med å ta i bruk bærekraftsmålene?"
+    edit_forms(raw, 12, maturity, "Langt")
+    with pytest.raises(Problems) as err:
+        build_wave(warehouse, wave_dir(raw, VNR) / "codebook.yaml")
+    problems = err.value.problems
+    assert all(isinstance(p, InputError) for p in problems)
+    located = {(p.row, p.column): p.problem for p in problems}
+    assert set(located) == {(5, NAME_COLUMN), (9, NAME_COLUMN), (7, role), (12, maturity)}
+    assert "'Atlantis kommune'" in located[(5, NAME_COLUMN)] and "'Lilleputt'" in located[(9, NAME_COLUMN)]
+    assert located[(7, role)] == (
+        "values that are not codes of question respondent_role: 'Vaktmester' (2 records), 'Ordfører' "
+        "(the first at this row)"
+    )
+    assert located[(12, maturity)] == "value 'Langt' is not a code of question maturity_self"
+    assert str(err.value).startswith("4 problems:\n  - file ks-sdg-2025-vnr-SYNTHETIC-msforms.xlsx, sheet 'Sheet1', ")
+    assert snapshot(warehouse) == before
+
+
+def test_every_bad_variable_of_a_codebook_is_reported_at_once(setup):
+    _, raw = setup
+    path = wave_dir(raw, NORDIC) / "codebook.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["variables"]["modenhet"]["question"] = "maturity_selfie"
+    data["variables"]["rolle"]["values"]["1"] = "boss"
+    data["variables"]["lnob"] = {"values": {"1": "1"}}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(Problems) as err:
+        load_codebook(path)
+    found = {(p.variable, p.problem.split(",")[0]) for p in err.value.problems}
+    assert found == {
+        ("modenhet", "maps to question 'maturity_selfie'"),
+        ("rolle", "value '1' maps to 'boss'"),
+        ("lnob", "mapping needs at least 'question'"),
+    }
