@@ -93,7 +93,8 @@ WORKBOOKS_DESCRIPTION = (
 
 EXPORTS_DESCRIPTION = (
     "assets/csv/: one tidy CSV per findings table, the analysis file per wave as CSV and SPSS .sav (variable and "
-    "value labels) with its codebook, and Open SDG-shaped CSVs under opensdg/ for national SDG platforms."
+    "value labels) with its codebook and an R script that re-runs the published barrier estimates from it, and "
+    "Open SDG-shaped CSVs under opensdg/ for national SDG platforms."
 )
 
 

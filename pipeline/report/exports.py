@@ -9,6 +9,8 @@ Files written to ``out_dir``:
   written as 0/1 (1 = yes) in both files; in the CSV, columns holding only whole numbers are written without decimals.
   The ``.sav`` carries Norwegian variable labels (item labels from ``dim_item``) and value labels (0 "Nei"/1 "Ja",
   size and centrality classes, org type, maturity stage, answer scales).
+* ``analysis_respondents_<wave>.R`` — re-runs the published barrier estimates of the wave from the CSV with R's
+  ``survey`` package and stops unless they are reproduced (:mod:`pipeline.report.rerun`).
 * ``analysis_respondents_codebook.csv`` — variable, label_nb, label_en, type (numeric | string), values (nb),
   values_en, and the waves in which the variable has data.
 
@@ -30,6 +32,7 @@ import pyreadstat
 
 from pipeline.reference import ATTRIBUTION
 from pipeline.report import labels as L
+from pipeline.report.rerun import rerun_script
 
 FINDING_TABLES = (
     "finding_response_rates",
@@ -375,5 +378,8 @@ def write_csv_exports(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Pa
             flat_csv = csv_ready(analysis_frame(tables, wave))
             paths.append(write_csv(flat_csv, out_dir / f"{FLAT_TABLE}_{wave}.csv"))
             paths.append(write_sav(tables, wave, out_dir / f"{FLAT_TABLE}_{wave}.sav"))
+            script = out_dir / f"{FLAT_TABLE}_{wave}.R"
+            text = rerun_script(wave, flat_csv=f"{FLAT_TABLE}_{wave}.csv", script=script.name)
+            paths.append(_atomic_write(script, lambda tmp, text=text: Path(tmp).write_text(text, encoding="utf-8")))
         paths.append(write_csv(flat_codebook(tables), out_dir / f"{FLAT_TABLE}_codebook.csv"))
     return paths

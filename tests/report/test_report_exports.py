@@ -150,3 +150,46 @@ def test_long_labels_are_cut_to_spss_limit():
     assert len(cut.encode("utf-8")) <= SPSS_MAX_LABEL_BYTES
     assert cut.endswith("…")
     assert _fit_label("kort") == "kort"
+
+
+def test_each_wave_ships_an_r_script_beside_its_analysis_file(exports, sample_tables):
+    names = by_name(exports)
+    for wave in sample_tables["dim_wave"]["wave"]:
+        script = names[f"analysis_respondents_{wave}.R"].read_text(encoding="utf-8")
+        assert f'wave <- "{wave}"' in script
+        assert f'read.csv("analysis_respondents_{wave}.csv"' in script
+        assert "svydesign(ids = ~1, strata = ~stratum, fpc = ~N_h, weights = ~weight," in script
+
+
+@pytest.mark.r
+def test_the_r_scripts_reproduce_every_published_barrier_estimate(exports, sample_tables):
+    """Run as a statistician would (Rscript in the export folder): R's survey package reproduces every published,
+    unsuppressed barrier share and interval of the wave — orgs and inhabitants, total and by size class."""
+    import shutil
+    import subprocess
+
+    from ks_testing import require_external
+
+    rscript = shutil.which("Rscript")
+    ok = rscript and subprocess.run([rscript, "-e", "library(survey)"], capture_output=True).returncode == 0
+    if not ok:
+        if require_external():
+            pytest.fail("Rscript with the survey package is required (KS_SDG_REQUIRE_EXTERNAL=1)")
+        pytest.skip("Rscript with the survey package is not installed")
+    folder = exports[0].parent
+    barriers = sample_tables["finding_barriers"]
+    for wave in sample_tables["dim_wave"]["wave"]:
+        run = subprocess.run(
+            [rscript, f"analysis_respondents_{wave}.R"], cwd=folder, capture_output=True, text=True, timeout=300
+        )
+        assert run.returncode == 0, run.stderr
+        rows = barriers[
+            (barriers["wave"] == wave)
+            & (barriers["measure"] == "proportion")
+            & barriers["breakdown"].isin(["total", "size_class"])
+            & ~barriers["suppressed"].astype(bool)
+            & (barriers["estimate"] > 0)
+            & (barriers["estimate"] < 1)
+        ]
+        assert len(rows) > 100
+        assert f"all {len(rows)} published estimates of {wave} reproduced" in run.stdout
