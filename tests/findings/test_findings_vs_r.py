@@ -6,7 +6,6 @@ tables with the committed R values; with R (CI installs r-cran-survey) it re-run
 """
 
 import json
-import shutil
 import subprocess
 import sys
 
@@ -14,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ks_testing import ROOT, require_external
+from ks_testing import ROOT, rscript_with_survey
 
 sys.path.insert(0, str(ROOT / "tests" / "r"))
 from make_sample_slice import ITEMS, WAVE, sample_slice, write_slice
@@ -91,12 +90,7 @@ def test_weights_and_fpc_of_the_slice(sample_tables):
 
 @pytest.mark.r
 def test_r_reproduces_our_findings_on_the_sample(tmp_path, sample_tables):
-    rscript = shutil.which("Rscript")
-    ok = rscript and subprocess.run([rscript, "-e", "library(survey)"], capture_output=True).returncode == 0
-    if not ok:
-        if require_external():
-            pytest.fail("Rscript with the survey package is required (KS_SDG_REQUIRE_EXTERNAL=1)")
-        pytest.skip("Rscript with the survey package is not installed")
+    rscript = rscript_with_survey()
     csv = tmp_path / "sample_2021_vsr.csv"
     write_slice(sample_slice(sample_tables["analysis_respondents"]), csv)
     out = tmp_path / "sample_2021_vsr.json"

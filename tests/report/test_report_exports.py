@@ -165,17 +165,11 @@ def test_each_wave_ships_an_r_script_beside_its_analysis_file(exports, sample_ta
 def test_the_r_scripts_reproduce_every_published_barrier_estimate(exports, sample_tables):
     """Run as a statistician would (Rscript in the export folder): R's survey package reproduces every published,
     unsuppressed barrier share and interval of the wave — orgs and inhabitants, total and by size class."""
-    import shutil
     import subprocess
 
-    from ks_testing import require_external
+    from ks_testing import rscript_with_survey
 
-    rscript = shutil.which("Rscript")
-    ok = rscript and subprocess.run([rscript, "-e", "library(survey)"], capture_output=True).returncode == 0
-    if not ok:
-        if require_external():
-            pytest.fail("Rscript with the survey package is required (KS_SDG_REQUIRE_EXTERNAL=1)")
-        pytest.skip("Rscript with the survey package is not installed")
+    rscript = rscript_with_survey()
     folder = exports[0].parent
     barriers = sample_tables["finding_barriers"]
     for wave in sample_tables["dim_wave"]["wave"]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from survey_golden_helpers import (
     scaled_error,
 )
 
+from ks_testing import rscript_with_survey
 from pipeline.survey import svymean, svyratio, svytotal
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,29 +105,6 @@ def test_r_boundary_behaviour_is_recorded() -> None:
                 assert low is None or abs(high - low) < 1e-9, (case["variable"], case["group"], r)
 
 
-def _require_r() -> str:
-    require = os.environ.get("KS_SDG_REQUIRE_EXTERNAL") == "1"
-    rscript = shutil.which("Rscript")
-    problem = None
-    if rscript is None:
-        problem = "Rscript not found"
-    else:
-        probe = subprocess.run(
-            [rscript, "-e", "suppressPackageStartupMessages(library(survey))"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode != 0:
-            problem = f"R package 'survey' not available: {probe.stderr.strip()[:200]}"
-    if problem:
-        if require:
-            pytest.fail(f"{problem} (KS_SDG_REQUIRE_EXTERNAL=1)")
-        pytest.skip(problem)
-    assert rscript is not None
-    return rscript
-
-
 def _same_json(fresh: object, committed: object, path: str = "") -> list[str]:
     """Differences between two JSON trees (numbers within 1e-12, scaled)."""
     if isinstance(committed, dict) and isinstance(fresh, dict):
@@ -156,7 +132,7 @@ def _same_json(fresh: object, committed: object, path: str = "") -> list[str]:
 @pytest.mark.r
 def test_r_script_reproduces_fixtures_and_python(tmp_path: Path) -> None:
     """Re-run tests/r/survey_golden.R; compare with the committed fixtures and with Python."""
-    rscript = _require_r()
+    rscript = rscript_with_survey()
     api = subprocess.run(
         [rscript, str(R_SCRIPT), "api", str(tmp_path)], capture_output=True, text=True, check=False, cwd=REPO
     )
