@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,18 @@ class DagsterDev:
         if self.proc.poll() is None:
             self.proc.wait(timeout=30)
         return code
+
+
+@contextlib.contextmanager
+def running(dev: DagsterDev, timeout: float = 120) -> Iterator[DagsterDev]:
+    """Start ``dev``, wait until its code location has loaded, and shut it down after (asserting a clean exit)."""
+    dev.start()
+    try:
+        dev.wait_ready(timeout=timeout)
+        yield dev
+    finally:
+        code = dev.stop()
+        assert code is not None, f"dagster dev did not shut down on SIGINT:\n{dev.log_tail()}"
 
 
 def group_alive(pgid: int) -> bool:

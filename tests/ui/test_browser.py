@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster_server import LOCATION, REPOSITORY, DagsterDev
+from dagster_server import LOCATION, REPOSITORY, DagsterDev, running
 from headless_chromium import HeadlessChromium, find_chromium
 from PIL import Image, ImageStat
 
@@ -105,13 +105,8 @@ def server(tmp_path: Path) -> Iterator[DagsterDev]:
                 mp.setenv(key, value)
         with dg.DagsterInstance.get() as instance:
             instance.add_dynamic_partitions("wave", [WAVE])
-    dev.start()
-    try:
-        dev.wait_ready(timeout=120)
+    with running(dev):
         yield dev
-    finally:
-        code = dev.stop()
-        assert code is not None, f"dagster dev did not shut down on SIGINT:\n{dev.log_tail()}"
 
 
 def _expected_definitions() -> tuple[set[str], set[tuple[str, str]], set[str]]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dagster_server import DagsterDev
+from dagster_server import DagsterDev, running
 
 from ks_testing import ROOT, SAMPLE
 from pipeline.codebook.harmonise import harmonise_wave
@@ -42,13 +42,8 @@ def live(tmp_path: Path) -> Iterator[DagsterDev]:
     """``dagster dev`` on a fresh instance whose raw folder holds one wave; schedules and sensors left RUNNING."""
     dev = DagsterDev(tmp_path, ROOT)
     shutil.copytree(SAMPLE / WAVE, dev.raw / WAVE, copy_function=shutil.copy)
-    dev.start()
-    try:
-        dev.wait_ready(timeout=120)
+    with running(dev):
         yield dev
-    finally:
-        code = dev.stop()
-        assert code is not None, f"dagster dev did not shut down on SIGINT:\n{dev.log_tail()}"
 
 
 def _latest(dev: DagsterDev, key: str, partition: str | None = None) -> dict | None:
