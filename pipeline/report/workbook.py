@@ -35,6 +35,9 @@ from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from pipeline.reference import ATTRIBUTION, ATTRIBUTION_EN
@@ -53,7 +56,12 @@ FIXED_TIME = datetime(2000, 1, 1)  # document time when no RunInfo is given (kee
 PERCENT = "0.0%"
 DECIMAL = "0.00"
 COUNT = "#,##0"
-MAX_IMAGE_WIDTH_PX = 900
+#: Portrait A4 less the print margins holds about 720 px (at 96 dpi) or 100 characters of Excel column width: the
+#: chart and method sheets are laid out within it (LibreOffice, whose fallback font is wider, still clips the
+#: method text when printing; Excel fits every sheet to the page width).
+MAX_IMAGE_WIDTH_PX = 720
+PORTRAIT_WIDTH_CHARS = 100
+METHOD_CHARS_PER_LINE = 90  # characters a wrapped line holds in that width (generous: fonts differ)
 ROW_HEIGHT_PX = 20  # default Excel row height (15 pt) in pixels, used to stack images
 
 SHEETS = {
@@ -489,7 +497,7 @@ def _front(
 
 def _charts(ws: WriteOnlyWorksheet, charts: Sequence[ChartRef], lang: str) -> int:
     """Stream each chart's PNG below its bold title into the empty sheet ``ws``; returns the number of images."""
-    ws.column_dimensions["A"].width = 100
+    ws.column_dimensions["A"].width = PORTRAIT_WIDTH_CHARS
     if not charts:
         ws.append([_t("no_charts", lang)])
         return 0
@@ -497,7 +505,9 @@ def _charts(ws: WriteOnlyWorksheet, charts: Sequence[ChartRef], lang: str) -> in
     if missing:
         raise FileNotFoundError(f"chart {missing[0].name!r}: PNG not found at {missing[0].png_path}")
     row = 1
-    for chart in charts:
+    for index, chart in enumerate(charts):
+        if index:
+            ws.row_breaks.append(Break(id=row - 1))  # printed: each chart starts a page
         path = Path(chart.png_path)
         ws.append([styled_cell(ws, chart.title, font=Font(bold=True, size=12))])
         image = Image(str(path))
@@ -578,14 +588,14 @@ def method_text(lang: str) -> str:
 
 def _method(ws: WriteOnlyWorksheet, markdown: str, lang: str) -> None:
     """Stream the method note into the empty sheet ``ws``: one row per heading or paragraph."""
-    ws.column_dimensions["A"].width = 120
+    ws.column_dimensions["A"].width = PORTRAIT_WIDTH_CHARS
     paragraphs = method_paragraphs(markdown) or [(_t("no_method", lang), 0)]
     alignment = Alignment(wrap_text=True, vertical="top")
     for r, (text, level) in enumerate(paragraphs, start=1):
         cell = styled_cell(ws, text, alignment=alignment)
         if level:
             cell.font = Font(bold=True, size={1: 16, 2: 13}.get(level, 11))
-        lines = max(1, math.ceil(len(text) / 130))
+        lines = max(1, math.ceil(len(text) / METHOD_CHARS_PER_LINE))
         if lines > 1:
             ws.row_dimensions[r].height = 15 * lines
         ws.append([cell])
@@ -668,6 +678,32 @@ def save_deterministic(
             os.unlink(tmp)
 
 
+PRINT_SYNTHETIC = {"nb": "SYNTETISKE DATA – ikke ekte KS-data", "en": "SYNTHETIC DATA – not real KS data"}
+
+
+def _print_setup(ws: WriteOnlyWorksheet, table: bool, synthetic: bool, lang: str) -> None:
+    """Ready to print or save as PDF: A4, every column on one page width (tables in landscape with their header
+    row repeated on each page), the sheet name and page numbers in the footer, and on synthetic data a red
+    warning in the header of every page. Must run before the sheet's first row (the fit flag is in its head)."""
+    if synthetic:
+        ws.sheet_properties.tabColor = SYNTHETIC_TAB
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if table else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages as the rows need
+    ws.page_margins.left = ws.page_margins.right = 0.4  # inches
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    if table:
+        ws.print_title_rows = "1:1"
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.right.text = "&P / &N"
+    if synthetic:
+        ws.oddHeader.center.text = PRINT_SYNTHETIC[lang]
+        ws.oddHeader.center.color = "C00000"
+
+
 def write_workbook(
     tables: dict[str, pd.DataFrame],
     wave: str,
@@ -700,9 +736,8 @@ def write_workbook(
     finding_sheets = [(name, wb.create_sheet(sheet_name(name, lang))) for name in present]
     chart_sheet = wb.create_sheet(sheet_name("charts", lang))
     method_sheet = wb.create_sheet(sheet_name("method", lang))
-    if synthetic:
-        for ws in wb.worksheets:
-            ws.sheet_properties.tabColor = SYNTHETIC_TAB  # part of the sheet head: before any row
+    for ws in wb.worksheets:
+        _print_setup(ws, table=any(ws is sheet for _, sheet in finding_sheets), synthetic=synthetic, lang=lang)
     sheet_rows: dict[WriteOnlyWorksheet, SheetRows] = {}
     try:
         for name, ws in finding_sheets:

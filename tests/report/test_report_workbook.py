@@ -211,14 +211,32 @@ def test_frozen_header_and_autofilter(workbook_nb):
         assert ws.column_dimensions["A"].width >= 8
 
 
+def test_ready_to_print(workbook_nb, workbook_en):
+    """A4 on one page width: finding tables in landscape with the header row on every page, sheet name and page
+    numbers in the footer, and the synthetic warning in the header of every printed page."""
+    for ws in workbook_nb.worksheets:
+        table = ws.title in FINDING_SHEETS_NB.values()
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
+        assert ws.page_setup.paperSize == 9  # A4
+        assert ws.page_setup.orientation == ("landscape" if table else "portrait"), ws.title
+        assert ws.print_title_rows == ("$1:$1" if table else None), ws.title
+        assert (ws.oddFooter.left.text, ws.oddFooter.right.text) == ("&A", "&P / &N")
+        assert ws.oddHeader.center.text == "SYNTETISKE DATA – ikke ekte KS-data"
+    assert workbook_en["Front page"].oddHeader.center.text == "SYNTHETIC DATA – not real KS data"
+    charts = workbook_en["Charts"]  # one chart per printed page: a break after each
+    starts = [image.anchor._from.row for image in charts._images]  # 0-based row below each title
+    assert len(starts) == 2 and [b.id for b in charts.row_breaks.brk] == [start - 1 for start in starts[1:]]
+
+
 def test_charts_are_embedded(workbook_nb, workbook_en):
     assert len(workbook_nb["Figurer"]._images) == 1
     assert workbook_nb["Figurer"]["A1"].value == "Måldekning per fylke"
     assert len(workbook_en["Charts"]._images) == 2
     anchor = workbook_nb["Figurer"]._images[0].anchor
     width, height = anchor.ext.width / 9525, anchor.ext.height / 9525  # EMU -> px
-    assert width == 900  # scaled down from 1200 px, keeping the aspect ratio
-    assert height == pytest.approx(450, abs=1)
+    assert width == 720  # scaled down from 1200 px to the printable width, keeping the aspect ratio
+    assert height == pytest.approx(360, abs=1)
     assert anchor._from.row == 1  # below the title in row 1 (0-based row index)
 
 
@@ -266,6 +284,7 @@ def test_no_banner_for_real_data(tiny_tables, tmp_path):
     texts = [c.value for row in wb["Forside"].iter_rows() for c in row if isinstance(c.value, str)]
     assert not any("SYNTETISKE DATA —" in t for t in texts)
     assert wb["Forside"].sheet_properties.tabColor is None
+    assert wb["Forside"].oddHeader.center.text is None
     # no RunInfo: provenance says so, the document time is the fixed one
     pairs = {wb["Forside"].cell(r, 1).value: wb["Forside"].cell(r, 2).value for r in range(1, 40)}
     assert pairs["Dagster-kjøring (run id)"] == "ikke oppgitt"
