@@ -53,6 +53,17 @@ def cmd_draft_codebook(args: argparse.Namespace) -> int:
     return 0
 
 
+SHOWN_ISSUES = 10
+#: How a respondent was matched to its organisation (``fact_respondent.identified_by``), in words.
+IDENTIFIED_BY = {
+    "code": "code",
+    "code_crosswalk": "an older code carried through the reform crosswalk",
+    "name": "name",
+    "name_county": "name and county (a shared name)",
+    "override": "the codebook's overrides",
+}
+
+
 def cmd_check_wave(args: argparse.Namespace) -> int:
     from pipeline.codebook.harmonise import harmonise_wave
     from pipeline.codebook.wave import load_codebook
@@ -65,8 +76,14 @@ def cmd_check_wave(args: argparse.Namespace) -> int:
         f"wave {wave.wave}: {len(r)} respondents ({(r['status'] == 'complete').sum()} complete, "
         f"{(r['status'] == 'partial').sum()} partial), {len(wave.responses)} responses"
     )
-    for kind, n in wave.issues.groupby("kind").size().items():
-        print(f"  {kind}: {n}")
+    by = r["identified_by"].value_counts()
+    print("  identified by " + ", ".join(f"{IDENTIFIED_BY.get(str(k), k)} {n}" for k, n in by.items()))
+    for kind, issues in wave.issues.groupby("kind", sort=True):
+        print(f"  {kind}: {len(issues)}")
+        for issue in issues.sort_values(["source_file", "source_row"]).head(SHOWN_ISSUES).itertuples(index=False):
+            print(f"    {issue.source_file} row {issue.source_row}: {issue.detail}")
+        if len(issues) > SHOWN_ISSUES:
+            print(f"    … and {len(issues) - SHOWN_ISSUES} more (all in the warehouse table ingest_issue after ingest)")
     print("nothing was written to the warehouse (dry run)")
     return 0
 
@@ -186,10 +203,14 @@ def run() -> None:
     materialisation; ``ks-sdg`` is done by then. The exit handlers still run and the streams are flushed, only
     the module teardown is skipped (every warehouse connection and worker pool is closed before ``main`` returns).
     """
-    code = main()
-    atexit._run_exitfuncs()  # what normal interpreter exit runs first (logging shutdown, temporary files, …)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        code = main()
+        atexit._run_exitfuncs()  # what normal interpreter exit runs first (logging shutdown, temporary files, …)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader went away (`ks-sdg inspect export.xlsx | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
     os._exit(code)
 
 

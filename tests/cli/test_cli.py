@@ -159,6 +159,24 @@ def test_check_wave_is_a_dry_run(capsys):
     assert code == 0
     assert "wave 2023-nordic: 160 respondents (148 complete, 12 partial)" in out
     assert "superseded_duplicate: 3" in out
+    assert "\n  identified by code 157, an older code carried through the reform crosswalk 3\n" in out
+
+
+def test_check_wave_says_how_respondents_were_identified_and_lists_the_issues(capsys):
+    code, out, _ = run(capsys, "check-wave", str(SAMPLE / "2021-vsr"))
+    assert code == 0
+    assert (
+        "identified by code 188, an older code carried through the reform crosswalk 4, the codebook's overrides 1"
+        in out
+    )
+    assert (
+        "    ks-sdg-2021-vsr-SYNTHETIC-surveyxact.xlsx row 59: reported code 219 carried forward through the reform "
+        "crosswalk to 3024\n"
+    ) in out
+    lines = out.splitlines()
+    at = lines.index("  superseded_duplicate: 4")
+    rows = [int(line.split(" row ")[1].split(":")[0]) for line in lines[at + 1 : at + 5]]
+    assert rows == sorted(rows) and len(rows) == 4
 
 
 def test_waves_lists_the_sample(capsys, monkeypatch):
@@ -193,3 +211,18 @@ def test_the_console_script_prints_everything_and_keeps_exit_codes(tmp_path):
     bad = subprocess.run([script, "inspect", str(tmp_path / "missing.csv")], capture_output=True, text=True)
     assert bad.returncode == 2
     assert "missing.csv" in bad.stderr and "expected the path of an export" in bad.stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly():
+    """`ks-sdg … | head -1`: the reader goes away before we write; no traceback, exit code 0."""
+    import subprocess
+    import sys
+
+    ks_sdg = Path(sys.executable).with_name("ks-sdg")
+    proc = subprocess.Popen(
+        [str(ks_sdg), "check-wave", str(SAMPLE / "2021-vsr")], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    proc.stdout.close()  # gone before the first line is written (reading the wave takes a while)
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
