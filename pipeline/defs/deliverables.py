@@ -221,11 +221,18 @@ def _workbooks_result(paths: list[Path], target: Path, info: "RunInfo") -> dg.Ma
     pool="warehouse",
     automation_condition=AUTOMATION,
     description="warehouse/ks_sdg_published.duckdb: a copy of the warehouse written as a new file and renamed into "
-    "place, so notebooks (read-only, `pipeline.connect_published()`) never block or see a half-written state.",
+    "place, so notebooks (read-only, `pipeline.connect_published()`) never block or see a half-written state. Its "
+    "metadata lists the published estimates that changed since the previous publication, largest first.",
 )
-def published_warehouse(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    path = publish_copy(warehouse.path, warehouse.published_path)
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from pipeline.findings.changes import estimate_changes, findings_in
     from pipeline.warehouse import connect
+
+    previous = findings_in(warehouse.published_path)  # the last publication ({} the first time)
+    current = findings_in(warehouse.path)
+    path = publish_copy(warehouse.path, warehouse.published_path)
+    changed = _changes_metadata(estimate_changes(previous, current) if previous else None)
+    context.log.info(f"published {path}: {changed['changes_since_last_publication'].value}")
 
     con = connect(path, read_only=True)
     try:
@@ -239,9 +246,36 @@ def published_warehouse(warehouse: WarehouseResource) -> dg.MaterializeResult:
         metadata={
             "path": dg.MetadataValue.path(str(path)),
             "size_mb": round(path.stat().st_size / 2**20, 2),
+            **changed,
             **table_metadata(counts, rows=40),
         }
     )
+
+
+CHANGES_SHOWN = 15
+
+
+def _changes_metadata(changes: pd.DataFrame | None) -> dict:
+    """What moved since the previous publication: a one-line summary and the largest changes as a table."""
+    from pipeline.findings.changes import summarise_changes
+    from pipeline.report.markdown import markdown_table
+
+    if changes is None:
+        return {"changes_since_last_publication": dg.MetadataValue.text("first publication")}
+    counts = summarise_changes(changes)
+    summary = (
+        f"{counts['changed']} estimates changed, {counts['new']} new, {counts['removed']} removed "
+        f"in {counts['waves']} wave(s)"
+        if len(changes)
+        else "no published estimate changed"
+    )
+    shown = changes.drop(columns=["measure"]).head(CHANGES_SHOWN)
+    return {
+        "changes_since_last_publication": dg.MetadataValue.text(summary),
+        "largest_changes": dg.MetadataValue.md(
+            markdown_table(shown, max_rows=CHANGES_SHOWN, digits=4) if len(changes) else summary
+        ),
+    }
 
 
 deliverable_assets = [deliverable_files, published_warehouse]

@@ -176,3 +176,42 @@ def test_deliverable_files_build_only_what_is_selected(materialised):
         book = load_workbook(assets / "reports" / name)
         images = [img for ws in book.worksheets for img in ws._images]
         assert len(images) == n_charts > 0, name
+
+
+def _published_metadata(instance: dg.DagsterInstance) -> dict:
+    event = instance.get_latest_materialization_event(dg.AssetKey("published_warehouse"))
+    return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+
+def test_publication_lists_the_estimates_a_corrected_export_moved(materialised, tmp_path):
+    """Re-ingesting a corrected export: the new publication says which published estimates changed — only those
+    of that wave and of the trends that include it — and how many."""
+    from pipeline.findings.changes import estimate_changes, findings_in, summarise_changes
+
+    tmp, _, instance = materialised
+    assert _published_metadata(instance)["changes_since_last_publication"] == "first publication"
+    for name in ("raw", "assets"):
+        shutil.copytree(tmp / name, tmp_path / name)
+    for name in ("wh.duckdb", "pub.duckdb"):
+        shutil.copy(tmp / name, tmp_path / name)
+    export = tmp_path / "raw" / "sample" / "2023-nordic" / "ks-sdg-2023-nordic-SYNTHETIC-nettskjema.csv"
+    lines = export.read_bytes().splitlines(keepends=True)
+    export.write_bytes(b"".join(lines[:-1]))  # the last submission withdrawn
+    warehouse = WarehouseResource(path=str(tmp_path / "wh.duckdb"), published_path=str(tmp_path / "pub.duckdb"))
+    again = dg.DagsterInstance.ephemeral()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KS_SDG_RAW_DIR", str(tmp_path / "raw"))
+        mp.setenv("KS_SDG_ASSETS_DIR", str(tmp_path / "assets"))
+        summaries = materialize_all(make_definitions(warehouse), again, waves=["2023-nordic"])
+    assert all(s.success for s in summaries), [s.error for s in summaries]
+    changes = estimate_changes(findings_in(tmp / "pub.duckdb"), findings_in(tmp_path / "pub.duckdb"))
+    assert len(changes) > 0
+    assert all("2023-nordic" in wave for wave in changes["wave"])
+    assert {"finding_response_rates", "finding_barriers", "finding_trends"} <= set(changes["table"])
+    counts = summarise_changes(changes)
+    metadata = _published_metadata(again)
+    assert metadata["changes_since_last_publication"] == (
+        f"{counts['changed']} estimates changed, {counts['new']} new, {counts['removed']} removed "
+        f"in {counts['waves']} wave(s)"
+    )
+    assert "| table | wave |" in metadata["largest_changes"]
