@@ -344,8 +344,9 @@ class _Writer:
             self.lines.append(f"      {_q(g.source)}: {_q(g.code) if g.code else 'TODO'}{note}")
         if left_out:
             self.lines.append(
-                f"    # {left_out} more distinct value(s), each given by fewer than {MIN_SEEN} records, are not copied "
-                "here (answers never go into the codebook); `ks-sdg check-wave` names any it cannot map"
+                f"    # {left_out} more distinct value(s) not copied here (given by fewer than {MIN_SEEN} records, or "
+                f"beyond the first {MAX_VALUES}: answers never go into the codebook); `ks-sdg check-wave` names any "
+                "it cannot map"
             )
 
 
