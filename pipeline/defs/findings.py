@@ -68,7 +68,9 @@ def analysis_respondents(warehouse: WarehouseResource):
 FINDINGS = {
     "finding_response_rates": "Response rates per wave and org type: invited N, complete, partial, complete/N and "
     "(complete+partial)/N, by total, size class, centrality, merged_2020, county and post-stratum (census counts, no "
-    "sampling error).",
+    "sampling error); and who answered against who was invited: each group's share of the population, of the "
+    "respondents and of the weighted respondents, with a dissimilarity index per breakdown before and after "
+    "weighting.",
     "finding_barriers": "Share naming each barrier, the largest barrier, the 'I hvilken grad' grid (top-two share and "
     "mean score), by breakdown, for shares of organisations and of inhabitants, with logit CIs; differences between "
     "size groups and between county authorities and municipalities.",

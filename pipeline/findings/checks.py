@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.findings.estimate import is_score_item
+from pipeline.findings.tables import CENSUS_ITEMS
 from pipeline.warehouse.checks import CheckOutcome
 
 TOLERANCE = 1e-9
@@ -52,7 +53,7 @@ def suppressed_cells_are_empty(rows: pd.DataFrame, min_n: int) -> CheckOutcome:
     respondents (response-rate tables are census counts and exempt)."""
     value_cols = [c for c in ("estimate", "se", "ci_low", "ci_high", "estimate_from", "estimate_to") if c in rows]
     leaking = rows[rows["suppressed"] & rows[value_cols].notna().any(axis=1)]
-    census = rows["item"].astype(str).str.startswith("response_rate")
+    census = rows["item"].astype(str).isin(CENSUS_ITEMS)
     small = rows[~rows["suppressed"] & (rows["n_respondents"] < min_n) & (rows["measure"] != "difference") & ~census]
     bad = pd.concat([leaking, small])
     return CheckOutcome(

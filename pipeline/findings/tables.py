@@ -216,8 +216,57 @@ def org_maturity(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+#: Items of finding_response_rates: census counts and descriptions of the respondents, not survey estimates (no
+#: interval, never suppressed).
+CENSUS_ITEMS = (
+    "response_rate",
+    "response_rate_any",
+    "population_share",
+    "respondent_share",
+    "weighted_share",
+    "dissimilarity_unweighted",
+    "dissimilarity_weighted",
+)
+
+
+def _representativeness(base: pd.DataFrame, invited: np.ndarray, complete: np.ndarray, weighted: np.ndarray):
+    """Who answered, against who was invited, per group of each breakdown (total excluded): the group's share of
+    the invited organisations, of the complete respondents (unweighted) and of the weighted respondents; and per
+    breakdown the dissimilarity index ½ Σ |respondent share − population share|, before and after weighting (0 =
+    the respondents mirror the population on that variable; post-stratification makes the strata margins exact)."""
+    groups = (base["breakdown"] != "total").to_numpy()
+    total = int(invited[~groups][0]), int(complete[~groups][0]), float(weighted[~groups][0])
+    part = base[groups]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = {
+            "population_share": invited[groups] / total[0],
+            "respondent_share": complete[groups] / total[1],
+            "weighted_share": weighted[groups] / total[2],
+        }
+    rows = [part.assign(item=item, estimate=value, n_respondents=complete[groups]) for item, value in shares.items()]
+    table = pd.DataFrame({"breakdown": part["breakdown"].to_numpy(), **shares})
+    for which, column in (("unweighted", "respondent_share"), ("weighted", "weighted_share")):
+        gap = (table[column] - table["population_share"]).abs().groupby(table["breakdown"], sort=False).sum() / 2
+        first = part.drop_duplicates("breakdown").set_index("breakdown").loc[gap.index].reset_index()
+        rows.append(
+            first.assign(
+                grp="all",
+                grp_label_nb="Alle grupper",
+                grp_label_en="All groups",
+                item=f"dissimilarity_{which}",
+                estimate=gap.to_numpy(),
+                n_respondents=total[1],
+                n_population=float(total[0]),
+                n_complete=total[1],
+                n_partial=int(base.loc[~groups, "n_partial"].iloc[0]),
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
 def finding_response_rates(analysis: Analysis, config: FindingsConfig) -> pd.DataFrame:
-    """Invited N, complete, partial and the response rates complete/N and (complete+partial)/N per group."""
+    """Invited N, complete, partial and the response rates complete/N and (complete+partial)/N per group; and how
+    the respondents compare with the population on each breakdown (:func:`_representativeness`)."""
     out = []
     for (wave, org_type), frame in analysis.frames.groupby(["wave", "org_type"], sort=False):
         frame = frame.reset_index(drop=True)
@@ -256,7 +305,10 @@ def finding_response_rates(analysis: Analysis, config: FindingsConfig) -> pd.Dat
             rate_any = base.assign(
                 item="response_rate_any", estimate=(complete + partial) / invited, n_respondents=complete + partial
             )
+        weight = frame["weight"].fillna(0.0).to_numpy(dtype=float)  # complete respondents carry the weights
+        weighted = (masks * weight[:, None]).sum(axis=0)
         out.append(pd.concat([rate, rate_any]).sort_index(kind="stable"))
+        out.append(_representativeness(base, invited, complete, weighted))
     rows = pd.concat(out, ignore_index=True)
     result = _finish(rows)
     result["n_complete"] = rows["n_complete"].astype("int64")

@@ -53,6 +53,27 @@ EXTRA_ITEMS = {
         "Response rate (complete or partial responses)",
         "proportion",
     ),
+    "population_share": ("Andel av de inviterte (populasjonen)", "Share of the invited (population)", "proportion"),
+    "respondent_share": (
+        "Andel av de fullførte svarene, uvektet",
+        "Share of complete respondents, unweighted",
+        "proportion",
+    ),
+    "weighted_share": (
+        "Andel av de fullførte svarene, vektet",
+        "Share of complete respondents, weighted",
+        "proportion",
+    ),
+    "dissimilarity_unweighted": (
+        "Skjevhet før vekting (½ Σ |andel svar − andel populasjon|)",
+        "Imbalance before weighting (½ Σ |respondent share − population share|)",
+        "proportion",
+    ),
+    "dissimilarity_weighted": (
+        "Skjevhet etter vekting (½ Σ |vektet andel − andel populasjon|)",
+        "Imbalance after weighting (½ Σ |weighted share − population share|)",
+        "proportion",
+    ),
 }
 DERIVED_QUESTION = ("Modenhetstrinn (avledet av svarene)", "Maturity stage (derived from the answers)")
 YES_NO = {0: ("Nei", "No"), 1: ("Ja", "Yes")}

@@ -44,7 +44,7 @@ Written by the findings step; every table shares one long layout:
 | `dim_item` | item catalogue: item, question_id, option_code, measure, finding, label_nb, label_en, position |
 | `weighting_strata` | every org of every wave's frame: response status, post-stratum, N_h, respondents_h (n_h), weight |
 | `weighting_collapse_steps` | every merge of strata with fewer than two respondents |
-| `finding_response_rates` | invited N, complete, partial, rate; adds `n_complete`, `n_partial` |
+| `finding_response_rates` | invited N, complete, partial, rate; respondents vs population per group (`population_share`, `respondent_share`, `weighted_share`, dissimilarity before/after weighting); adds `n_complete`, `n_partial` |
 | `finding_barriers` | barriers, largest barrier, the "I hvilken grad" grid, group differences |
 | `org_maturity` | one row per responding org and wave: maturity stage, criteria, the answers behind them |
 | `finding_maturity` | stage distribution, stage ≥ 3, decision, plans, indicators, anchoring, group differences |
