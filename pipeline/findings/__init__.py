@@ -30,10 +30,13 @@ FINDINGS_TABLES = (
     "finding_context",
     "finding_trends",
 )
+#: The findings tables in the shared long layout (all but org_maturity, which has one row per organisation).
+LAYOUT_TABLES = tuple(name for name in FINDINGS_TABLES if name != "org_maturity")
 
 __all__ = [
     "FINDINGS_TABLES",
     "LAYOUT",
+    "LAYOUT_TABLES",
     "Analysis",
     "FindingsConfig",
     "Inputs",

@@ -14,17 +14,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.findings import LAYOUT_TABLES
 from pipeline.warehouse import connect, table_names
 
-#: Findings tables in the shared long layout whose estimates are compared.
-COMPARED_TABLES = (
-    "finding_response_rates",
-    "finding_barriers",
-    "finding_maturity",
-    "finding_goal_coverage",
-    "finding_context",
-    "finding_trends",
-)
+#: Findings tables whose estimates are compared: those in the shared long layout.
+COMPARED_TABLES = LAYOUT_TABLES
 KEY = ["table", "wave", "org_type", "estimand", "breakdown", "grp", "item", "measure", "population"]
 TOLERANCE = 1e-9
 CHANGE_COLUMNS = [*KEY, "change", "estimate_before", "estimate_after", "difference", "n_before", "n_after"]

@@ -30,18 +30,12 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
+from pipeline.findings import LAYOUT_TABLES
 from pipeline.reference import ATTRIBUTION
 from pipeline.report import labels as L
 from pipeline.report.rerun import rerun_script
 
-FINDING_TABLES = (
-    "finding_response_rates",
-    "finding_barriers",
-    "finding_maturity",
-    "finding_goal_coverage",
-    "finding_context",
-    "finding_trends",
-)
+FINDING_TABLES = LAYOUT_TABLES
 FLAT_TABLE = "analysis_respondents"
 SPSS_MAX_NAME_BYTES = 64
 SPSS_MAX_LABEL_BYTES = 256
