@@ -57,11 +57,13 @@ PERCENT = "0.0%"
 DECIMAL = "0.00"
 COUNT = "#,##0"
 #: Portrait A4 less the print margins holds about 720 px (at 96 dpi) or 100 characters of Excel column width: the
-#: chart and method sheets are laid out within it (LibreOffice, whose fallback font is wider, still clips the
-#: method text when printing; Excel fits every sheet to the page width).
+#: chart sheet is laid out within it. The method sheet is one column of wrapped text, which LibreOffice does not
+#: shrink to the page width (it fits only sheets with two or more used columns) and draws wider than Excel: 75
+#: characters fit the page in both.
 MAX_IMAGE_WIDTH_PX = 720
 PORTRAIT_WIDTH_CHARS = 100
-METHOD_CHARS_PER_LINE = 90  # characters a wrapped line holds in that width (generous: fonts differ)
+METHOD_WIDTH_CHARS = 75
+METHOD_CHARS_PER_LINE = 70  # characters a wrapped line holds in that width (generous: fonts differ)
 ROW_HEIGHT_PX = 20  # default Excel row height (15 pt) in pixels, used to stack images
 
 SHEETS = {
@@ -588,7 +590,7 @@ def method_text(lang: str) -> str:
 
 def _method(ws: WriteOnlyWorksheet, markdown: str, lang: str) -> None:
     """Stream the method note into the empty sheet ``ws``: one row per heading or paragraph."""
-    ws.column_dimensions["A"].width = PORTRAIT_WIDTH_CHARS
+    ws.column_dimensions["A"].width = METHOD_WIDTH_CHARS
     paragraphs = method_paragraphs(markdown) or [(_t("no_method", lang), 0)]
     alignment = Alignment(wrap_text=True, vertical="top")
     for r, (text, level) in enumerate(paragraphs, start=1):
