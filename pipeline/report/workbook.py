@@ -152,7 +152,10 @@ TEXT = {
     "no_method": ("Metodenotatet mangler.", "The method note is missing."),
 }
 CONTENTS = {
-    "finding_response_rates": ("Svarprosent etter organisasjonstype og stratum", "Response rates by org type, stratum"),
+    "finding_response_rates": (
+        "Svarprosent etter gruppe og stratum; svarerne sammenlignet med populasjonen, før og etter vekting",
+        "Response rates by group and stratum; respondents compared with the population, before and after weighting",
+    ),
     "finding_barriers": ("Barrierer for arbeidet med bærekraftsmålene", "Barriers to the work on the SDGs"),
     "finding_maturity": ("Modenhetstrinn og drivere", "Maturity stages and their drivers"),
     "finding_goal_coverage": ("Prioriterte mål og mål i samfunnsdelen", "Prioritised goals and goals in plans"),
