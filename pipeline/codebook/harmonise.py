@@ -12,6 +12,9 @@ Steps, each failing with an error that names file, sheet, row and column:
 5. **dedupe rule** — at most one respondent per org: a complete submission beats a partial one; among equals the
    latest ``submitted_at`` wins, then the later row in the file. Superseded submissions are reported in
    ``ingest_issue`` (kind ``superseded_duplicate``) and kept out of the facts.
+
+Step 2 lives in :mod:`pipeline.codebook.identity`, step 4 in :mod:`pipeline.codebook.answers`; problems are
+collected by :class:`pipeline.codebook.locate.Locator` and raised together once the export has been read whole.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.codebook.pii import scrub_text
-from pipeline.codebook.questionnaire import Question, Questionnaire, load_questionnaire
-from pipeline.codebook.wave import VariableMap, WaveCodebook, header_is_pii
-from pipeline.errors import CodebookError, GeographyError, InputError, KsSdgError, raise_all
+from pipeline.codebook.answers import RESPONSE_COLUMNS, Mapped, map_answers, response_rows
+from pipeline.codebook.identity import identify
+from pipeline.codebook.locate import Locator, values_of
+from pipeline.codebook.questionnaire import Questionnaire, load_questionnaire
+from pipeline.codebook.wave import WaveCodebook, header_is_pii
+from pipeline.errors import CodebookError, InputError, KsSdgError, raise_all
 from pipeline.geography import Geography
 from pipeline.readers import read_export
 from pipeline.readers.model import RawExport
@@ -45,7 +50,6 @@ RESPONDENT_COLUMNS = [
     "source_sheet",
     "source_row",
 ]
-RESPONSE_COLUMNS = ["wave", "respondent_id", "question_id", "option_code", "value_num", "value_text"]
 ISSUE_COLUMNS = ["wave", "source_file", "source_row", "respondent_id", "org_code", "kind", "detail"]
 MANIFEST_COLUMNS = [
     "wave",
@@ -160,14 +164,6 @@ def check_columns(export: RawExport, codebook: WaveCodebook) -> None:
     raise_all(problems)
 
 
-def _values_of(export: RawExport, column: str | None) -> pd.Series:
-    """record_id → the (first) value of one column."""
-    if not column:
-        return pd.Series(dtype="str")
-    part = export.answers[export.answers["variable"] == column]
-    return part.drop_duplicates("record_id").set_index("record_id")["value"]
-
-
 def _parse_timestamp(values: pd.Series) -> pd.Series:
     """Submission times as UTC: ISO 8601 first (what readers produce), then day-first formats (31.12.2024 10:00).
     Times without an offset are Norwegian local time (Europe/Oslo), as the survey tools export them."""
@@ -188,279 +184,7 @@ def _parse_timestamp(values: pd.Series) -> pd.Series:
     return result
 
 
-class _Locator:
-    """Maps a record id to its file / sheet / row for error messages."""
-
-    def __init__(self, export: RawExport) -> None:
-        self.export = export
-        self.records = export.records.set_index("record_id")
-        self.problems: list[KsSdgError] = []
-
-    def report(self, record_id: str, column: str | None, problem: str, expected: str = "", candidates=None) -> None:
-        """Note a problem and go on (the whole export is checked; every problem is raised together at the end)."""
-        self.problems.append(self.error(record_id, column, problem, expected, candidates))
-
-    def report_values(
-        self,
-        record_ids: pd.Series,
-        values: pd.Series,
-        bad: pd.Series,
-        column: str | None,
-        one: str,
-        many: str,
-        expected: str,
-    ) -> None:
-        """One problem per column for all its bad values (each with how many records gave it), located at the first
-        record with one. The three series align by position; ``one`` takes ``{value}``; ``many`` is the phrase
-        before the list of values."""
-        mask = bad.to_numpy(dtype=bool)
-        first = int(mask.argmax())
-        counts = values[mask].value_counts(sort=False)
-        if len(counts) == 1 and int(counts.iloc[0]) == 1:
-            problem = one.format(value=repr(values.iloc[first]))
-        else:
-            shown = [f"{v!r} ({n} records)" if n > 1 else repr(v) for v, n in list(counts.items())[:10]]
-            more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
-            problem = f"{many}: {', '.join(shown)}{more} (the first at this row)"
-        self.report(record_ids.iloc[first], column, problem, expected=expected)
-
-    def error(self, record_id: str, column: str | None, problem: str, expected: str = "", candidates=None):
-        row = self.records.loc[record_id] if record_id in self.records.index else None
-        return InputError(
-            self.export.path if row is None else Path(str(row["source_file"])),
-            problem,
-            expected=expected,
-            sheet=None if row is None or pd.isna(row["source_sheet"]) else str(row["source_sheet"]),
-            row=None if row is None else int(row["source_row"]),
-            column=column,
-            candidates=list(candidates or []),
-        )
-
-
-def identify(export: RawExport, codebook: WaveCodebook, geography: Geography, locate: _Locator) -> pd.DataFrame:
-    """One row per record with an identity: record_id, org_code_reported, org_code, org_type, identified_by.
-
-    Records without any identity and without answers are skipped (not started); a record with answers but no
-    identity, or an identity that cannot be resolved, is an error.
-    """
-    spec = codebook.respondent
-    reported = _values_of(export, spec.identity_column)
-    county = _values_of(export, spec.county_column)
-    org_type_raw = _values_of(export, spec.org_type_column)
-    answered = set(export.answers["record_id"][export.answers["variable"].isin(list(codebook.variables))])
-    rows = []
-    for record_id in export.records["record_id"]:
-        override = spec.overrides.get(str(record_id))
-        if override == "exclude":
-            continue
-        value = reported.get(record_id)
-        if (value is None or pd.isna(value)) and override is None:
-            if record_id in answered:
-                locate.report(
-                    record_id,
-                    spec.identity_column,
-                    "answers without a municipality/county authority",
-                    expected=f"a {'code' if spec.identity_by == 'code' else 'name'}, or an entry under "
-                    "respondent.overrides in the codebook",
-                )
-            continue
-        org_type = None
-        if spec.org_type_column:
-            raw_type = org_type_raw.get(record_id)
-            if raw_type is not None and not pd.isna(raw_type):
-                org_type = spec.org_type_values.get(str(raw_type), str(raw_type))
-                if org_type not in ("kommune", "fylkeskommune"):
-                    locate.report(
-                        record_id,
-                        spec.org_type_column,
-                        f"org type {raw_type!r} not understood",
-                        expected="a value listed under respondent.org_type.values",
-                    )
-                    continue
-        try:
-            if override is not None:
-                match = geography.by_code(override, org_type)
-                method = "override"
-            elif spec.identity_by == "code":
-                match = geography.by_code(value, org_type)
-                method = match.method
-            else:
-                hint = county.get(record_id)
-                match = geography.by_name(str(value), None if hint is None or pd.isna(hint) else str(hint), org_type)
-                method = match.method
-        except GeographyError as exc:
-            locate.report(
-                record_id,
-                spec.identity_column,
-                f"{exc.problem} ({codebook.frame_year} frame)",
-                expected="a municipality or county authority of the frame, or an entry under respondent.overrides",
-                candidates=exc.candidates,
-            )
-            continue
-        if match.org_type not in codebook.org_types:
-            locate.report(
-                record_id,
-                spec.identity_column,
-                f"{match.org_code} {match.name} is a {match.org_type}, not invited in wave {codebook.wave}",
-                expected="one of the invited org types: " + ", ".join(codebook.org_types),
-            )
-            continue
-        rows.append((record_id, None if value is None else str(value), match.org_code, match.org_type, method))
-    return pd.DataFrame(rows, columns=["record_id", "org_code_reported", "org_code", "org_type", "identified_by"])
-
-
-def _lookup_for(question: Question, mapping: VariableMap) -> dict[str, str]:
-    """Accepted source text (exact, then case-folded) → option code for a choice question."""
-    lookup: dict[str, str] = {}
-    for opt in question.options:
-        for text in (opt.code, opt.label_nb, opt.label_en):
-            lookup.setdefault(text.casefold().strip(), opt.code)
-    for source, code in mapping.values.items():
-        lookup[source.casefold().strip()] = code
-    return lookup
-
-
-def _expected(question: Question, mapping: VariableMap) -> str:
-    if mapping.values:
-        shown = [f"{k!r}" for k in list(mapping.values)[:12]]
-    else:
-        shown = [f"{o.code!r} ({o.label_nb})" for o in question.options][:12]
-    return f"one of the codes of question {question.id}: " + ", ".join(shown)
-
-
-@dataclass
-class _Mapped:
-    singles: list[pd.DataFrame]
-    selections: list[pd.DataFrame]  # record_id, question_id, option_code, selected (0/1)
-    texts: list[pd.DataFrame]
-    numbers: list[pd.DataFrame]
-    domains: dict[str, list[str]]
-    n_scrubbed: int = 0
-
-
-def map_answers(
-    export: RawExport, codebook: WaveCodebook, questionnaire: Questionnaire, locate: _Locator, keep: set[str]
-) -> _Mapped:
-    """Answers of the records in ``keep`` turned into canonical codes (see module docstring, step 4)."""
-    answers = export.answers[export.answers["record_id"].isin(keep)]
-    by_variable = {name: part for name, part in answers.groupby("variable", sort=False)}
-    out = _Mapped([], [], [], [], {})
-    for source, mapping in codebook.variables.items():
-        question = questionnaire[mapping.question]
-        part = by_variable.get(source)
-        domain = out.domains.setdefault(question.id, [])
-        if question.type == "multiple":
-            if mapping.option is not None:
-                wanted = [mapping.option]
-            elif mapping.values:
-                wanted = list(dict.fromkeys(mapping.values.values()))
-            else:
-                wanted = list(question.option_codes)
-            if mapping.other:
-                wanted.append(mapping.other_option)
-            domain.extend(c for c in wanted if c not in domain)
-        if part is None or part.empty:
-            continue
-        values = part["value"].astype("str").str.strip()
-        if question.type in ("single", "scale"):
-            lookup = _lookup_for(question, mapping)
-            codes = values.str.casefold().map(lookup)
-            bad = codes.isna()
-            if bad.any():
-                locate.report_values(
-                    part["record_id"],
-                    values,
-                    bad,
-                    source,
-                    one=f"value {{value}} is not a code of question {question.id}",
-                    many=f"values that are not codes of question {question.id}",
-                    expected=_expected(question, mapping),
-                )
-            out.singles.append(
-                pd.DataFrame({"record_id": part["record_id"], "question_id": question.id, "option_code": codes})[~bad]
-            )
-        elif question.type == "multiple" and mapping.option is not None:
-            selected = values.isin(mapping.selected)
-            unselected = values.isin(mapping.unselected)
-            bad = ~(selected | unselected)
-            if bad.any():
-                locate.report_values(
-                    part["record_id"],
-                    values,
-                    bad,
-                    source,
-                    one=f"value {{value}} in a 0/1 column of multi-select {question.id}",
-                    many=f"values in a 0/1 column of multi-select {question.id}",
-                    expected=f"{'/'.join(mapping.selected)} (selected) or "
-                    f"{'/'.join(mapping.unselected)} (not selected)",
-                )
-            out.selections.append(
-                pd.DataFrame(
-                    {
-                        "record_id": part["record_id"],
-                        "question_id": question.id,
-                        "option_code": mapping.option,
-                        "selected": selected.astype(int),
-                    }
-                )
-            )
-        elif question.type == "multiple":
-            items = values.str.split(mapping.split or ";", regex=False).explode().str.strip()
-            items = items[items.notna() & (items != "")]
-            lookup = _lookup_for(question, mapping)
-            codes = items.str.casefold().map(lookup)
-            unknown = codes.isna()
-            record_of = part["record_id"]
-            if unknown.any() and not mapping.other:
-                locate.report_values(
-                    record_of[items.index],
-                    items,
-                    unknown,
-                    source,
-                    one=f"item {{value}} is not an option of multi-select {question.id}",
-                    many=f"items that are not options of multi-select {question.id}",
-                    expected=_expected(question, mapping),
-                )
-                items, codes, unknown = items[~unknown], codes[~unknown], unknown[~unknown]
-            if unknown.any():
-                other_text = items[unknown].groupby(level=0).agg("; ".join)
-                out.texts.append(
-                    pd.DataFrame(
-                        {"record_id": record_of[other_text.index], "question_id": mapping.other, "text": other_text}
-                    )
-                )
-                codes = codes.where(~unknown, mapping.other_option)
-            answered_records = record_of.drop_duplicates()
-            chosen = pd.DataFrame({"record_id": record_of[codes.index], "option_code": codes.to_numpy()})
-            out.selections.append(chosen.assign(question_id=question.id, selected=1))
-            # Records that answered this cell get an explicit 0 for every option of the wave's domain (added later).
-            out.selections.append(
-                pd.DataFrame(
-                    {"record_id": answered_records, "question_id": question.id, "option_code": None, "selected": 0}
-                )
-            )
-        elif question.type == "text":
-            out.texts.append(pd.DataFrame({"record_id": part["record_id"], "question_id": question.id, "text": values}))
-        elif question.type == "number":
-            numbers = pd.to_numeric(values.str.replace(",", ".", regex=False).str.replace(" ", ""), errors="coerce")
-            bad = numbers.isna()
-            if bad.any():
-                locate.report_values(
-                    part["record_id"],
-                    values,
-                    bad,
-                    source,
-                    one="value {value} is not a number",
-                    many="values that are not numbers",
-                    expected="a number",
-                )
-            out.numbers.append(
-                pd.DataFrame({"record_id": part["record_id"], "question_id": question.id, "num": numbers})
-            )
-    return out
-
-
-def _status(export: RawExport, codebook: WaveCodebook, mapped_any: pd.Series, locate: _Locator) -> pd.Series:
+def _status(export: RawExport, codebook: WaveCodebook, mapped_any: pd.Series, locate: Locator) -> pd.Series:
     """record_id → complete | partial | not_started, by the codebook's rule."""
     records = export.records.set_index("record_id")
     rule = codebook.status
@@ -471,7 +195,7 @@ def _status(export: RawExport, codebook: WaveCodebook, mapped_any: pd.Series, lo
         status = status.where(status.notna(), answered.map({True: "complete", False: "not_started"}))
         return status.astype("str")
     if rule.rule == "column":
-        values = _values_of(export, rule.column).reindex(records.index)
+        values = values_of(export, rule.column).reindex(records.index)
         status = pd.Series("not_started", index=records.index, dtype="str")
         status[values.isin(rule.complete)] = "complete"
         status[values.isin(rule.partial)] = "partial"
@@ -500,62 +224,6 @@ def _status(export: RawExport, codebook: WaveCodebook, mapped_any: pd.Series, lo
     return status
 
 
-def _responses(
-    mapped: _Mapped, questionnaire: Questionnaire, respondent_of: dict[str, str]
-) -> tuple[pd.DataFrame, int]:
-    """fact_response rows (without wave) from mapped answers; and the number of PII strings removed."""
-    frames = []
-    if mapped.singles:
-        singles = pd.concat(mapped.singles, ignore_index=True)
-        ordinal = {(q.id, o.code): o.ordinal for q in questionnaire.questions.values() for o in q.options}
-        singles["value_num"] = [
-            ordinal.get(k) for k in zip(singles["question_id"], singles["option_code"], strict=True)
-        ]
-        singles["value_text"] = None
-        frames.append(singles)
-    if mapped.selections:
-        sel = pd.concat(mapped.selections, ignore_index=True)
-        answered = sel[["record_id", "question_id"]].drop_duplicates()
-        domain = pd.DataFrame(
-            [(q, code) for q, codes in mapped.domains.items() for code in codes], columns=["question_id", "option_code"]
-        )
-        grid = answered.merge(domain, on="question_id")
-        chosen = (
-            sel[sel["selected"] == 1]
-            .groupby(["record_id", "question_id", "option_code"], as_index=False)["selected"]
-            .max()
-        )
-        grid = grid.merge(chosen, on=["record_id", "question_id", "option_code"], how="left")
-        grid["value_num"] = grid["selected"].fillna(0).astype(float)
-        grid["value_text"] = None
-        frames.append(grid.drop(columns="selected"))
-    n_scrubbed = 0
-    if mapped.texts:
-        texts = pd.concat(mapped.texts, ignore_index=True)
-        texts = texts.groupby(["record_id", "question_id"], as_index=False, sort=False)["text"].agg("; ".join)
-        cleaned = [scrub_text(t) for t in texts["text"]]
-        n_scrubbed = sum(n for _, n in cleaned)
-        frames.append(
-            texts.assign(option_code=None, value_num=None, value_text=[t for t, _ in cleaned]).drop(columns="text")
-        )
-    if mapped.numbers:
-        numbers = pd.concat(mapped.numbers, ignore_index=True)
-        frames.append(numbers.rename(columns={"num": "value_num"}).assign(option_code=None, value_text=None))
-    if not frames:
-        return pd.DataFrame(columns=["respondent_id", *RESPONSE_COLUMNS[2:]]), 0
-    result = pd.concat([f[["record_id", "question_id", "option_code", "value_num", "value_text"]] for f in frames])
-    result = result[result["record_id"].isin(respondent_of)]
-    result.insert(0, "respondent_id", result.pop("record_id").map(respondent_of))
-    result["value_num"] = result["value_num"].astype("float64")
-    result["option_code"] = result["option_code"].astype("str")
-    result["value_text"] = result["value_text"].astype("str")
-    order = {q: i for i, q in enumerate(questionnaire.questions)}
-    result = result.assign(_q=result["question_id"].map(order)).sort_values(
-        ["respondent_id", "_q", "option_code"], kind="stable"
-    )
-    return result.drop(columns="_q").reset_index(drop=True), n_scrubbed
-
-
 def _dedupe(candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One respondent per org (complete > partial, then latest submitted_at, then last row): (kept, superseded)."""
     ranked = candidates.assign(
@@ -576,10 +244,10 @@ def _dedupe(candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def harmonise_export(
     export: RawExport, codebook: WaveCodebook, questionnaire: Questionnaire, geography: Geography, prefix: str = ""
-) -> tuple[pd.DataFrame, _Mapped, dict[str, int]]:
+) -> tuple[pd.DataFrame, Mapped, dict[str, int]]:
     """One export's candidate respondents (before dedupe), its mapped answers and its counts."""
     check_columns(export, codebook)
-    locate = _Locator(export)
+    locate = Locator(export)
     ids = identify(export, codebook, geography, locate)
     mapped_sources = list(codebook.variables)
     mapped_any = pd.Series(
@@ -591,10 +259,10 @@ def harmonise_export(
     records = export.records.set_index("record_id")
     submitted = records["submitted_at"]
     if codebook.respondent.submitted_at_column:
-        submitted = _parse_timestamp(_values_of(export, codebook.respondent.submitted_at_column)).reindex(records.index)
+        submitted = _parse_timestamp(values_of(export, codebook.respondent.submitted_at_column)).reindex(records.index)
     source_ids = records.index.to_series()
     if codebook.respondent.id_column:
-        own = _values_of(export, codebook.respondent.id_column)
+        own = values_of(export, codebook.respondent.id_column)
         source_ids = own.reindex(records.index).fillna(source_ids)
     ids = ids.assign(status=ids["record_id"].map(status))
     n_not_started = int((status == "not_started").sum())
@@ -644,7 +312,7 @@ def harmonise_wave(
         prefix = f"{export.path.stem}#" if len(exports) > 1 else ""
         candidates, mapped, counts = harmonise_export(export, codebook, q, geography, prefix)
         respondent_of = dict(zip(candidates["record_id"], candidates["respondent_id"], strict=True))
-        responses, n_scrubbed = _responses(mapped, q, respondent_of)
+        responses, n_scrubbed = response_rows(mapped, q, respondent_of)
         scrubbed += n_scrubbed
         for question_id, codes in mapped.domains.items():
             domains.setdefault(question_id, [])
