@@ -216,18 +216,30 @@ def county_column(
 
 
 SELECTED_LABEL = re.compile(r"^(ikke |not |un)?(valgt|selected|checked|avkrysset|krysset av)$", re.IGNORECASE)
+NEGATED = re.compile(r"^(ikke |not |un)", re.IGNORECASE)
 
 
-def is_dummy(var: Variable, seen: pd.Series | None) -> bool:
-    """A 0/1 column of one multi-select option: so typed by the reader, or (SPSS, CSV) values 0/1 labelled
-    "Valgt"/"Ikke valgt" ("Selected"/"Not selected")."""
+def selection_values(var: Variable, seen: pd.Series | None) -> tuple[list[str], list[str]] | None:
+    """(selected, unselected) values when the column is the 0/1 column of one multi-select option — typed so by the
+    reader, or 0/1 labelled "Valgt"/"Ikke valgt" (SPSS), or the words themselves in an export with labels instead of
+    codes; else None. The default 1/0 is ([], [])."""
     if var.type == "multiple_dummy":
-        return True
+        return [], []
     if var.value_labels:
-        return set(var.value_labels) <= {"0", "1"} and all(
-            SELECTED_LABEL.match(label.strip()) for label in var.value_labels.values()
-        )
-    return False
+        labels = var.value_labels.values()
+        if set(var.value_labels) <= {"0", "1"} and all(SELECTED_LABEL.match(label.strip()) for label in labels):
+            return [], []
+        return None
+    words = [] if seen is None else [str(v) for v in seen.index]
+    if not words or not all(SELECTED_LABEL.match(w.strip()) for w in words):
+        return None
+    selected = [w for w in words if not NEGATED.match(w)]
+    unselected = [w for w in words if NEGATED.match(w)]
+    if not selected:  # nobody ticked it: the word without its negation
+        selected = [NEGATED.sub("", unselected[0]).capitalize()]
+    if not unselected:
+        unselected = [("Ikke " if selected[0].casefold() == "valgt" else "Not ") + selected[0].casefold()]
+    return selected, unselected
 
 
 @dataclass(frozen=True)
@@ -288,10 +300,12 @@ class _Writer:
         self.lines: list[str] = []
         self.org_type: tuple[str, list[ValueGuess]] | None = None
 
-    def dummy(self, var: Variable) -> None:
-        """One 0/1 column of a multi-select: question and option from the label, else from the column name."""
+    def dummy(self, var: Variable, selected: list[str], unselected: list[str]) -> None:
+        """One 0/1 column of a multi-select: question and option from the label ("question - option", also as the
+        header of an export without metadata), else from the column name; its selected/unselected words unless
+        they are 1/0."""
         label = var.label or var.name
-        labelled = bool(var.label) and var.label != var.name
+        labelled = (bool(var.label) and var.label != var.name) or " - " in label
         question, score = guess_question(label, self.q, kinds=("multiple",))
         how = f"question {score:.2f}"
         if question is None and not labelled:
@@ -301,8 +315,11 @@ class _Writer:
         option, oscore = guess_option(label.split(" - ")[-1], question) if question and labelled else (None, 0.0)
         option_note = f"option {oscore:.2f}" if labelled else f"option {var.option or '?'}: its label is in the form"
         target = question.id if question else "TODO"
+        words = ""
+        if selected:
+            words = f", selected: [{', '.join(map(_q, selected))}], unselected: [{', '.join(map(_q, unselected))}]"
         self.lines.append(
-            f"  {_q(var.name)}: {{question: {target}, option: {_q(option) if option else 'TODO'}}}"
+            f"  {_q(var.name)}: {{question: {target}, option: {_q(option) if option else 'TODO'}{words}}}"
             f"  # {label[:60]} ({how}, {option_note})"
         )
 
@@ -384,8 +401,8 @@ def draft_codebook(
         elif var.type == "system" or role_of(var.name) is not None:  # also a tool's system column in SPSS or CSV
             if var.name != status_column:
                 ignore.append(var.name)
-        elif is_dummy(var, values.get(var.name)):
-            writer.dummy(var)
+        elif (selection := selection_values(var, values.get(var.name))) is not None:
+            writer.dummy(var, *selection)
         else:
             writer.column(var)
 
@@ -412,9 +429,12 @@ def draft_codebook(
         pairs = ", ".join(f"{_q(g.source)}: {g.code or 'TODO'}" for g in guesses)
         lines.append(f"  org_type: {{column: {_q(column)}, values: {{{pairs}}}}}")
     if status_column:
+        words = selection_values(export.variable(status_column), values.get(status_column))
+        complete, partial = words if words and words[0] else (["1"], ["0"])  # "Valgt" in an export with labels
         lines += [
-            "status:  # SurveyXact's status dummy 'Gjennomført' (stato_4): 1 = completed",
-            f'  {{rule: column, column: {status_column}, complete: ["1"], partial: ["0"]}}',
+            "status:  # SurveyXact's status dummy 'Gjennomført' (stato_4): ticked = completed",
+            f"  {{rule: column, column: {status_column}, complete: [{', '.join(map(_q, complete))}], "
+            f"partial: [{', '.join(map(_q, partial))}]}}",
         ]
     else:
         lines += ["status:", "  rule: reader   # or: column / required (see docs/codebook.md)"]

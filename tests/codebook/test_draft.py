@@ -199,3 +199,60 @@ def test_an_spss_export_of_surveyxact_drafts_to_the_same_harmonised_wave(tmp_pat
         .reset_index(drop=True)
         .equals(hand.responses.sort_values(keys)[keys].reset_index(drop=True))
     )
+
+
+def test_an_export_with_labels_instead_of_codes_drafts_to_the_same_harmonised_wave(tmp_path):
+    """SurveyXact's 2021 dataset saved to a plain workbook with the labels instead of the codes (question texts as
+    headers, option texts as answers, "Valgt"/"Ikke valgt" in the multi-select columns, no Structure sheet): the
+    draft maps every column, finds the words of the 0/1 columns and the status dummy, and — titles, dates and the
+    one override filled in — harmonises to exactly the respondents and answers of the hand-written codebook."""
+    import openpyxl
+
+    from pipeline.codebook.harmonise import harmonise_wave
+    from pipeline.codebook.wave import load_codebook
+
+    source = read_export(SAMPLE / "2021-vsr" / EXPORTS["2021-vsr"][0])
+    wide = source.wide()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([v.label if v.type != "system" and v.label else v.name for v in source.variables])
+    for _, row in wide.iterrows():
+        cells = []
+        for var in source.variables:
+            value = row[var.name]
+            if value is None or value != value:
+                cells.append(None)
+            else:
+                cells.append(var.value_labels.get(str(value), value) if var.value_labels else value)
+        sheet.append(cells)
+    folder = tmp_path / "2021-vsr"
+    folder.mkdir()
+    book.save(folder / "labels.xlsx")
+
+    text = draft_codebook(read_export(folder / "labels.xlsx"), wave="2021-vsr", frame_year=2020)
+    draft = yaml.safe_load(text)
+    assert draft["reader"] == "generic_xlsx"
+    assert draft["status"] == {"rule": "column", "column": "stato_4", "complete": ["Valgt"], "partial": ["Ikke valgt"]}
+    assert not [c for c, spec in draft["variables"].items() if spec["question"] == "TODO"]
+    plans = "I hvilke planer og styringsdokumenter er bærekraftsmålene tatt inn? - Kommuneplanens arealdel"
+    assert draft["variables"][plans] == {
+        "question": "sdg_in_plans",
+        "option": "arealdel",
+        "selected": ["Valgt"],
+        "unselected": ["Ikke valgt"],
+    }
+    text = text.replace("{start: TODO, end: TODO}", "{start: 2021-03-08, end: 2021-04-16}").replace("TODO", "Test")
+    finished = yaml.safe_load(text)
+    hand_codebook = yaml.safe_load((SAMPLE / "2021-vsr" / "codebook.yaml").read_text(encoding="utf-8"))
+    finished["respondent"]["overrides"] = hand_codebook["respondent"]["overrides"]
+    (folder / "codebook.yaml").write_text(yaml.safe_dump(finished, allow_unicode=True), encoding="utf-8")
+    drafted = harmonise_wave(load_codebook(folder / "codebook.yaml"))
+    hand = harmonise_wave(load_codebook(SAMPLE / "2021-vsr" / "codebook.yaml"))
+    columns = ["respondent_id", "org_code", "org_type", "status"]
+    assert drafted.respondents[columns].reset_index(drop=True).equals(hand.respondents[columns].reset_index(drop=True))
+    keys = ["respondent_id", "question_id", "option_code", "value_num"]
+    assert (
+        drafted.responses.sort_values(keys)[keys]
+        .reset_index(drop=True)
+        .equals(hand.responses.sort_values(keys)[keys].reset_index(drop=True))
+    )
