@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from pipeline.codebook.harmonise import parse_submission_times
+from pipeline.codebook.locate import values_of
 from pipeline.codebook.questionnaire import Question, Questionnaire, load_questionnaire
 from pipeline.codebook.wave import WAVE_ID, header_is_pii
 from pipeline.geography import Geography
@@ -283,8 +285,19 @@ def _natural(text: str) -> tuple[int, float, str]:
     return (0, float(text), "") if NUMBER.fullmatch(text) else (1, 0.0, text)
 
 
-def _field_period_comment(export: RawExport) -> str:
-    times = export.records["submitted_at"].dropna() if "submitted_at" in export.records else pd.Series()
+def submitted_column(export: RawExport) -> str | None:
+    """A column with the submission time (SurveyXact ``closetim``, Nettskjema ``$created``, Forms ``Completion
+    time`` …) when the reader did not take the times itself (an export read as a plain workbook or CSV)."""
+    if export.records["submitted_at"].notna().any():
+        return None
+    return next((v.name for v in export.variables if role_of(v.name) == "submitted"), None)
+
+
+def _field_period_comment(export: RawExport, column: str | None) -> str:
+    if column is not None:
+        times = parse_submission_times(values_of(export, column)).dropna()
+    else:
+        times = export.records["submitted_at"].dropna()
     if times.empty:
         return "no submission times in the export"
     local = pd.to_datetime(times, utc=True).dt.tz_convert(OSLO)
@@ -391,6 +404,7 @@ def draft_codebook(
     # SurveyXact's "Gjennomført" dummy outside its own reader (SPSS, CSV) says what is complete
     status_column = "stato_4" if export.format.startswith("spss") or export.format.startswith("generic") else None
     status_column = status_column if status_column in export.variable_names else None
+    submitted = submitted_column(export)
     writer = _Writer(q, values)
     ignore, pii = [], []
     for var in export.variables:
@@ -399,7 +413,7 @@ def draft_codebook(
         if header_is_pii(var.name) or header_is_pii(var.label):
             pii.append(var.name)
         elif var.type == "system" or role_of(var.name) is not None:  # also a tool's system column in SPSS or CSV
-            if var.name != status_column:
+            if var.name not in (status_column, submitted):
                 ignore.append(var.name)
         elif (selection := selection_values(var, values.get(var.name))) is not None:
             writer.dummy(var, *selection)
@@ -418,10 +432,12 @@ def draft_codebook(
         f"reader: {export.format}",
         f"frame_year: {frame_year}",
         "org_types: [kommune, fylkeskommune]",
-        f"field_period: {{start: TODO, end: TODO}}  # {_field_period_comment(export)}",
+        f"field_period: {{start: TODO, end: TODO}}  # {_field_period_comment(export, submitted)}",
         "respondent:",
         f"  identity: {{column: {_q(identity.column or 'TODO')}, by: {identity.by}}}  # {identity.comment()}",
     ]
+    if submitted:
+        lines.append(f"  submitted_at: {_q(submitted)}  # submission time: the latest submission wins duplicates")
     if county:
         lines.append(f"  county: {{column: {_q(county)}}}  # resolves duplicate names (Herøy, Våler)")
     if writer.org_type is not None:

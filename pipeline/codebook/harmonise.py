@@ -164,7 +164,7 @@ def check_columns(export: RawExport, codebook: WaveCodebook) -> None:
     raise_all(problems)
 
 
-def _parse_timestamp(values: pd.Series) -> pd.Series:
+def parse_submission_times(values: pd.Series) -> pd.Series:
     """Submission times as UTC: ISO 8601 first (what readers produce), then day-first formats (31.12.2024 10:00).
     Times without an offset are Norwegian local time (Europe/Oslo), as the survey tools export them."""
     text = values.astype("str").str.strip()
@@ -259,7 +259,8 @@ def harmonise_export(
     records = export.records.set_index("record_id")
     submitted = records["submitted_at"]
     if codebook.respondent.submitted_at_column:
-        submitted = _parse_timestamp(values_of(export, codebook.respondent.submitted_at_column)).reindex(records.index)
+        times = values_of(export, codebook.respondent.submitted_at_column)
+        submitted = parse_submission_times(times).reindex(records.index)
     source_ids = records.index.to_series()
     if codebook.respondent.id_column:
         own = values_of(export, codebook.respondent.id_column)

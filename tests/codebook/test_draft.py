@@ -180,7 +180,8 @@ def test_an_spss_export_of_surveyxact_drafts_to_the_same_harmonised_wave(tmp_pat
     text = draft_codebook(read_export(folder / "export.sav"), wave="2021-vsr", frame_year=2020)
     draft = yaml.safe_load(text)
     assert draft["status"] == {"rule": "column", "column": "stato_4", "complete": ["1"], "partial": ["0"]}
-    assert {"starttim", "closetim", "stato_1", "stato_5"} <= set(draft["ignore"])
+    assert {"starttim", "stato_1", "stato_5"} <= set(draft["ignore"])
+    assert draft["respondent"]["submitted_at"] == "closetim"
     assert not [c for c, spec in draft["variables"].items() if spec["question"] == "TODO"]
     text = text.replace("{start: TODO, end: TODO}", "{start: 2021-03-08, end: 2021-04-16}").replace("TODO", "Test")
     # what check-wave then tells the researcher to decide: one respondent typed a name into the code field
@@ -232,6 +233,8 @@ def test_an_export_with_labels_instead_of_codes_drafts_to_the_same_harmonised_wa
     text = draft_codebook(read_export(folder / "labels.xlsx"), wave="2021-vsr", frame_year=2020)
     draft = yaml.safe_load(text)
     assert draft["reader"] == "generic_xlsx"
+    assert draft["respondent"]["submitted_at"] == "closetim"  # the times the plain reader does not know
+    assert "submissions in the export: 2021-03-08 to 2021-04-1" in text
     assert draft["status"] == {"rule": "column", "column": "stato_4", "complete": ["Valgt"], "partial": ["Ikke valgt"]}
     assert not [c for c, spec in draft["variables"].items() if spec["question"] == "TODO"]
     plans = "I hvilke planer og styringsdokumenter er bærekraftsmålene tatt inn? - Kommuneplanens arealdel"
