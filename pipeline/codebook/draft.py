@@ -6,7 +6,8 @@ and every other column a mapping whose question is guessed and whose values are 
 * the **respondent identity** is the column whose answers are most often codes or names of the frame's orgs
   (checked against the geography, so a code column beats its label, and typed names are found in any export);
   the **county** column is one whose answers are county names or numbers; an ``org_type`` question becomes the
-  respondent's org type too;
+  respondent's org type too; a submission-time column the reader did not take (a plain workbook or SPSS file of a
+  SurveyXact export: ``closetim``) becomes ``respondent.submitted_at``, which the dedupe rule needs;
 * a **question** from the column label's similarity to the canonical question texts, to a grid row's own label
   (Forms heads a grid row with the row text only) or, for exports without labels (Nettskjema), from the words of
   the column name (``barrierer.3`` → barriers);
