@@ -164,12 +164,29 @@ def test_a_forms_draft_with_its_dates_filled_in_harmonises_the_wave(tmp_path):
     assert len(drafted.respondents) == len(hand.respondents)
 
 
+def _finish_2021_and_harmonise(text: str, folder: Path):
+    """A 2021-vsr draft finished as a researcher would — titles, the field period and the one override check-wave
+    asks for (a respondent typed a name into the code field) — saved in ``folder`` and harmonised, beside the
+    hand-written codebook's harmonisation. Asserts both give the same respondents; returns (drafted, hand)."""
+    from pipeline.codebook.harmonise import harmonise_wave
+    from pipeline.codebook.wave import load_codebook
+
+    text = text.replace("{start: TODO, end: TODO}", "{start: 2021-03-08, end: 2021-04-16}").replace("TODO", "Test")
+    finished = yaml.safe_load(text)
+    hand_codebook = yaml.safe_load((SAMPLE / "2021-vsr" / "codebook.yaml").read_text(encoding="utf-8"))
+    finished["respondent"]["overrides"] = hand_codebook["respondent"]["overrides"]
+    (folder / "codebook.yaml").write_text(yaml.safe_dump(finished, allow_unicode=True), encoding="utf-8")
+    drafted = harmonise_wave(load_codebook(folder / "codebook.yaml"))
+    hand = harmonise_wave(load_codebook(SAMPLE / "2021-vsr" / "codebook.yaml"))
+    columns = ["respondent_id", "org_code", "org_type", "status"]
+    assert drafted.respondents[columns].reset_index(drop=True).equals(hand.respondents[columns].reset_index(drop=True))
+    return drafted, hand
+
+
 def test_an_spss_export_of_surveyxact_drafts_to_the_same_harmonised_wave(tmp_path):
     """The 2021 wave saved as SPSS (labels, value labels, SurveyXact's column names but no Structure sheet): the
     draft recognises the tool's own columns and its status dummy, and — titles and dates filled in — harmonises to
     exactly the respondents and answers of the hand-written SurveyXact codebook."""
-    from pipeline.codebook.harmonise import harmonise_wave
-    from pipeline.codebook.wave import load_codebook
     from pipeline.sample import formats
 
     source = read_export(SAMPLE / "2021-vsr" / EXPORTS["2021-vsr"][0])
@@ -183,16 +200,7 @@ def test_an_spss_export_of_surveyxact_drafts_to_the_same_harmonised_wave(tmp_pat
     assert {"starttim", "stato_1", "stato_5"} <= set(draft["ignore"])
     assert draft["respondent"]["submitted_at"] == "closetim"
     assert not [c for c, spec in draft["variables"].items() if spec["question"] == "TODO"]
-    text = text.replace("{start: TODO, end: TODO}", "{start: 2021-03-08, end: 2021-04-16}").replace("TODO", "Test")
-    # what check-wave then tells the researcher to decide: one respondent typed a name into the code field
-    finished = yaml.safe_load(text)
-    hand_codebook = yaml.safe_load((SAMPLE / "2021-vsr" / "codebook.yaml").read_text(encoding="utf-8"))
-    finished["respondent"]["overrides"] = hand_codebook["respondent"]["overrides"]
-    (folder / "codebook.yaml").write_text(yaml.safe_dump(finished, allow_unicode=True), encoding="utf-8")
-    drafted = harmonise_wave(load_codebook(folder / "codebook.yaml"))
-    hand = harmonise_wave(load_codebook(SAMPLE / "2021-vsr" / "codebook.yaml"))
-    columns = ["respondent_id", "org_code", "org_type", "status"]
-    assert drafted.respondents[columns].reset_index(drop=True).equals(hand.respondents[columns].reset_index(drop=True))
+    drafted, hand = _finish_2021_and_harmonise(text, folder)
     keys = ["respondent_id", "question_id", "option_code"]
     assert len(drafted.responses) == len(hand.responses)
     assert (
@@ -208,9 +216,6 @@ def test_an_export_with_labels_instead_of_codes_drafts_to_the_same_harmonised_wa
     draft maps every column, finds the words of the 0/1 columns and the status dummy, and — titles, dates and the
     one override filled in — harmonises to exactly the respondents and answers of the hand-written codebook."""
     import openpyxl
-
-    from pipeline.codebook.harmonise import harmonise_wave
-    from pipeline.codebook.wave import load_codebook
 
     source = read_export(SAMPLE / "2021-vsr" / EXPORTS["2021-vsr"][0])
     wide = source.wide()
@@ -244,15 +249,7 @@ def test_an_export_with_labels_instead_of_codes_drafts_to_the_same_harmonised_wa
         "selected": ["Valgt"],
         "unselected": ["Ikke valgt"],
     }
-    text = text.replace("{start: TODO, end: TODO}", "{start: 2021-03-08, end: 2021-04-16}").replace("TODO", "Test")
-    finished = yaml.safe_load(text)
-    hand_codebook = yaml.safe_load((SAMPLE / "2021-vsr" / "codebook.yaml").read_text(encoding="utf-8"))
-    finished["respondent"]["overrides"] = hand_codebook["respondent"]["overrides"]
-    (folder / "codebook.yaml").write_text(yaml.safe_dump(finished, allow_unicode=True), encoding="utf-8")
-    drafted = harmonise_wave(load_codebook(folder / "codebook.yaml"))
-    hand = harmonise_wave(load_codebook(SAMPLE / "2021-vsr" / "codebook.yaml"))
-    columns = ["respondent_id", "org_code", "org_type", "status"]
-    assert drafted.respondents[columns].reset_index(drop=True).equals(hand.respondents[columns].reset_index(drop=True))
+    drafted, hand = _finish_2021_and_harmonise(text, folder)
     keys = ["respondent_id", "question_id", "option_code", "value_num"]
     assert (
         drafted.responses.sort_values(keys)[keys]
